@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmscope: every kernel-version difference the module has to bridge.
+ *
+ * The rest of the module is written against the newest API and includes
+ * this header; no other file tests LINUX_VERSION_CODE or an API's presence.
+ * Supported: 6.1 (maple-tree VMA iterator) and later.
+ */
+#ifndef _VMSCOPE_COMPAT_H
+#define _VMSCOPE_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <net/genetlink.h>
+
+/* The one place that reads the kernel version; the tests below use it. */
+#define VMSCOPE_KERNEL_SINCE(major, minor) \
+	(KERNEL_VERSION(major, minor, 0) <= LINUX_VERSION_CODE)
+
+#if !VMSCOPE_KERNEL_SINCE(6, 1)
+#error "vmscope needs Linux 6.1 or later (the maple-tree VMA iterator)"
+#endif
+
+/* The parsed attributes of a dump request, as genetlink's .start left them. */
+#if VMSCOPE_KERNEL_SINCE(6, 2)
+#define vmscope_dump_attrs(cb)	(genl_info_dump(cb)->attrs)
+#else
+#define vmscope_dump_attrs(cb)	(genl_dumpit_info(cb)->attrs)
+#endif
+
+/*
+ * /proc/PID/maps names a file mapping by the path the user opened, and
+ * takes dev and inode from the same file.  Since 6.8 a stacking
+ * filesystem's backing file reports the user-visible path and inode through
+ * file_user_path() and file_user_inode(); before that, vm_file itself was
+ * what /proc printed.
+ */
+#if VMSCOPE_KERNEL_SINCE(6, 8)
+#define vmscope_file_path(f)	file_user_path(f)
+#define vmscope_file_inode(f)	file_user_inode(f)
+#else
+#define vmscope_file_path(f)	(&(f)->f_path)
+#define vmscope_file_inode(f)	file_inode(f)
+#endif
+
+/*
+ * [heap] and [stack] as /proc/PID/maps decides them.  6.1 open-codes the
+ * tests in fs/proc/task_mmu.c, with an inclusive heap test; 6.6 moved them
+ * to mm.h and made the heap test exclusive.
+ */
+#if VMSCOPE_KERNEL_SINCE(6, 6)
+#define vmscope_vma_is_heap(vma)	vma_is_initial_heap(vma)
+#define vmscope_vma_is_stack(vma)	vma_is_initial_stack(vma)
+#else
+static inline bool vmscope_vma_is_heap(const struct vm_area_struct *vma)
+{
+	return vma->vm_start <= vma->vm_mm->brk &&
+	       vma->vm_end >= vma->vm_mm->start_brk;
+}
+
+static inline bool vmscope_vma_is_stack(const struct vm_area_struct *vma)
+{
+	return vma->vm_start <= vma->vm_mm->start_stack &&
+	       vma->vm_end >= vma->vm_mm->start_stack;
+}
+#endif
+
+/* vm_flags bits that only newer kernels (or some configs) have. */
+#ifndef VM_SHADOW_STACK		/* 6.6 */
+#define VM_SHADOW_STACK		VM_NONE
+#endif
+#ifndef VM_SEALED		/* 6.10 */
+#define VM_SEALED		VM_NONE
+#endif
+#ifndef VM_DROPPABLE		/* 6.11 */
+#define VM_DROPPABLE		VM_NONE
+#endif
+
+#endif /* _VMSCOPE_COMPAT_H */

@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmscope: VMSCOPE_CMD_VMA_GET, a process's VMAs as /proc/PID/maps sees them.
+ *
+ * Locking follows /proc/PID/maps: the mm was pinned when the request was
+ * checked; each dump round takes mmget_not_zero() and mmap_read_lock, walks
+ * the maple tree with the VMA iterator from a saved *address*, and fills at
+ * most one skb before it drops the lock.  Nothing allocates or sleeps while
+ * the lock is held, apart from the lock itself.
+ */
+#include <linux/dcache.h>
+#include <linux/fs.h>
+#include <linux/hugetlb.h>
+#include <linux/kdev_t.h>
+#include <linux/limits.h>
+#include <linux/mm.h>
+#include <linux/mm_inline.h>
+#include <linux/mmap_lock.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+
+#include <uapi/linux/vmscope.h>
+#include "compat.h"
+#include "vmscope.h"
+
+/*
+ * Internal vm_flags to the stable UAPI bits.  A flag this kernel or its
+ * config does not have is VM_NONE here and never matches.
+ */
+static const struct {
+	vm_flags_t vm;
+	u8 bit;
+} vmscope_vma_flag_map[] = {
+	{ VM_READ,		VMSCOPE_VMA_F_READ },
+	{ VM_WRITE,		VMSCOPE_VMA_F_WRITE },
+	{ VM_EXEC,		VMSCOPE_VMA_F_EXEC },
+	{ VM_SHARED,		VMSCOPE_VMA_F_SHARED },
+	{ VM_MAYREAD,		VMSCOPE_VMA_F_MAYREAD },
+	{ VM_MAYWRITE,		VMSCOPE_VMA_F_MAYWRITE },
+	{ VM_MAYEXEC,		VMSCOPE_VMA_F_MAYEXEC },
+	{ VM_MAYSHARE,		VMSCOPE_VMA_F_MAYSHARE },
+	{ VM_GROWSDOWN,		VMSCOPE_VMA_F_GROWSDOWN },
+	{ VM_PFNMAP,		VMSCOPE_VMA_F_PFNMAP },
+	{ VM_LOCKED,		VMSCOPE_VMA_F_LOCKED },
+	{ VM_IO,		VMSCOPE_VMA_F_IO },
+	{ VM_SEQ_READ,		VMSCOPE_VMA_F_SEQ_READ },
+	{ VM_RAND_READ,		VMSCOPE_VMA_F_RAND_READ },
+	{ VM_DONTCOPY,		VMSCOPE_VMA_F_DONTCOPY },
+	{ VM_DONTEXPAND,	VMSCOPE_VMA_F_DONTEXPAND },
+	{ VM_LOCKONFAULT,	VMSCOPE_VMA_F_LOCKONFAULT },
+	{ VM_ACCOUNT,		VMSCOPE_VMA_F_ACCOUNT },
+	{ VM_NORESERVE,		VMSCOPE_VMA_F_NORESERVE },
+	{ VM_HUGETLB,		VMSCOPE_VMA_F_HUGETLB },
+	{ VM_SYNC,		VMSCOPE_VMA_F_SYNC },
+	{ VM_WIPEONFORK,	VMSCOPE_VMA_F_WIPEONFORK },
+	{ VM_DONTDUMP,		VMSCOPE_VMA_F_DONTDUMP },
+	{ VM_SOFTDIRTY,		VMSCOPE_VMA_F_SOFTDIRTY },
+	{ VM_MIXEDMAP,		VMSCOPE_VMA_F_MIXEDMAP },
+	{ VM_HUGEPAGE,		VMSCOPE_VMA_F_HUGEPAGE },
+	{ VM_NOHUGEPAGE,	VMSCOPE_VMA_F_NOHUGEPAGE },
+	{ VM_MERGEABLE,		VMSCOPE_VMA_F_MERGEABLE },
+	{ VM_UFFD_MISSING,	VMSCOPE_VMA_F_UFFD_MISSING },
+	{ VM_UFFD_WP,		VMSCOPE_VMA_F_UFFD_WP },
+	{ VM_UFFD_MINOR,	VMSCOPE_VMA_F_UFFD_MINOR },
+	{ VM_SHADOW_STACK,	VMSCOPE_VMA_F_SHADOW_STACK },
+	{ VM_SEALED,		VMSCOPE_VMA_F_SEALED },
+	{ VM_DROPPABLE,		VMSCOPE_VMA_F_DROPPABLE },
+	{ VM_ARCH_1,		VMSCOPE_VMA_F_ARCH_1 },
+};
+
+static u64 vmscope_vma_flags(const struct vm_area_struct *vma)
+{
+	u64 flags = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(vmscope_vma_flag_map); i++)
+		if (vma->vm_flags & vmscope_vma_flag_map[i].vm)
+			flags |= BIT_ULL(vmscope_vma_flag_map[i].bit);
+	return flags;
+}
+
+/* Room for a path; d_path() fails with -ENAMETOOLONG beyond it. */
+#define VMSCOPE_NAME_BUF	PATH_MAX
+
+/*
+ * The name /proc/PID/maps prints for @vma (fs/proc/task_mmu.c,
+ * get_vma_name()), built in @buf.  Returns NULL for a nameless mapping, or
+ * an ERR_PTR.  *@is_path tells that it is a path, which still needs maps'
+ * escaping of '\n' (see vmscope_put_name()).
+ */
+static const char *vmscope_vma_name(struct vm_area_struct *vma, char *buf,
+				    bool *is_path)
+{
+	struct anon_vma_name *anon_name = anon_vma_name(vma);
+	const char *name;
+
+	*is_path = false;
+	if (vma->vm_file) {
+		if (anon_name) {
+			snprintf(buf, VMSCOPE_NAME_BUF, "[anon_shmem:%s]",
+				 anon_name->name);
+			return buf;
+		}
+		*is_path = true;
+		return d_path(vmscope_file_path(vma->vm_file), buf,
+			      VMSCOPE_NAME_BUF);
+	}
+	if (vma->vm_ops && vma->vm_ops->name) {
+		name = vma->vm_ops->name(vma);
+		if (name)
+			return name;
+	}
+	/* x86's arch_vma_name() is NULL for everything in the VMA tree. */
+	if (vmscope_vma_is_heap(vma))
+		return "[heap]";
+	if (vmscope_vma_is_stack(vma))
+		return "[stack]";
+	if (anon_name) {
+		snprintf(buf, VMSCOPE_NAME_BUF, "[anon:%s]", anon_name->name);
+		return buf;
+	}
+	return NULL;
+}
+
+/* maps escapes '\n' in paths as "\012" (seq_path(m, path, "\n")). */
+static int vmscope_put_name(struct sk_buff *skb, const char *name, bool path)
+{
+	size_t len = strlen(name), i, nl = 0;
+	struct nlattr *nla;
+	char *p;
+
+	if (path)
+		for (i = 0; i < len; i++)
+			nl += name[i] == '\n';
+	if (!nl)
+		return nla_put_string(skb, VMSCOPE_VMA_A_NAME, name);
+
+	nla = nla_reserve(skb, VMSCOPE_VMA_A_NAME, len + 3 * nl + 1);
+	if (!nla)
+		return -EMSGSIZE;
+	p = nla_data(nla);
+	for (i = 0; i < len; i++) {
+		if (name[i] == '\n') {
+			memcpy(p, "\\012", 4);
+			p += 4;
+		} else {
+			*p++ = name[i];
+		}
+	}
+	*p = '\0';
+	return 0;
+}
+
+/* One VMA as one message.  Runs under mmap_read_lock. */
+static int vmscope_vma_fill(struct sk_buff *skb, struct vm_area_struct *vma,
+			    u64 flags, u32 pid_nr, char *buf, u32 portid,
+			    u32 seq, int nlflags)
+{
+	const struct inode *inode = NULL;
+	const char *name;
+	u64 offset = 0;
+	bool is_path;
+	void *hdr;
+
+	name = vmscope_vma_name(vma, buf, &is_path);
+	if (IS_ERR(name))
+		return PTR_ERR(name);
+	if (vma->vm_file) {
+		inode = vmscope_file_inode(vma->vm_file);
+		offset = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	}
+
+	hdr = genlmsg_put(skb, portid, seq, &vmscope_nl_family, nlflags,
+			  VMSCOPE_CMD_VMA_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+
+	if (nla_put_u32(skb, VMSCOPE_VMA_A_PID, pid_nr) ||
+	    nla_put_u64_64bit(skb, VMSCOPE_VMA_A_START, vma->vm_start,
+			      VMSCOPE_VMA_A_PAD) ||
+	    nla_put_u64_64bit(skb, VMSCOPE_VMA_A_END, vma->vm_end,
+			      VMSCOPE_VMA_A_PAD) ||
+	    nla_put_u64_64bit(skb, VMSCOPE_VMA_A_FLAGS, flags,
+			      VMSCOPE_VMA_A_PAD) ||
+	    nla_put_u64_64bit(skb, VMSCOPE_VMA_A_OFFSET, offset,
+			      VMSCOPE_VMA_A_PAD) ||
+	    nla_put_u32(skb, VMSCOPE_VMA_A_DEV_MAJOR,
+			inode ? MAJOR(inode->i_sb->s_dev) : 0) ||
+	    nla_put_u32(skb, VMSCOPE_VMA_A_DEV_MINOR,
+			inode ? MINOR(inode->i_sb->s_dev) : 0) ||
+	    nla_put_u64_64bit(skb, VMSCOPE_VMA_A_INODE,
+			      inode ? inode->i_ino : 0, VMSCOPE_VMA_A_PAD) ||
+	    nla_put_u64_64bit(skb, VMSCOPE_VMA_A_PAGE_SIZE,
+			      vma_kernel_pagesize(vma), VMSCOPE_VMA_A_PAD))
+		goto nla_put_failure;
+	if (name && vmscope_put_name(skb, name, is_path))
+		goto nla_put_failure;
+
+	genlmsg_end(skb, hdr);
+	return 0;
+
+nla_put_failure:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+/**
+ * struct vmscope_vma_dump - state of one VMA_GET dump, from .start to .done
+ * @target: the checked and pinned process
+ * @pos: where the next round's walk starts
+ * @floor: lowest vm_start the next VMA may have; 0 before the first VMA
+ * @end: end (exclusive) of the requested range
+ * @required: VMSCOPE_VMA_F_* bits every reported VMA has
+ * @forbidden: VMSCOPE_VMA_F_* bits no reported VMA has
+ * @done: the walk reached @end; the next round ends the dump
+ * @buf: room for a VMA's name, allocated before any lock is taken
+ */
+struct vmscope_vma_dump {
+	struct vmscope_target target;
+	unsigned long pos;
+	unsigned long floor;
+	unsigned long end;
+	u64 required;
+	u64 forbidden;
+	bool done;
+	char buf[VMSCOPE_NAME_BUF];
+};
+
+static struct vmscope_vma_dump **vmscope_dump_ctx(struct netlink_callback *cb)
+{
+	BUILD_BUG_ON(sizeof(struct vmscope_vma_dump *) > sizeof(cb->ctx));
+	return (struct vmscope_vma_dump **)cb->ctx;
+}
+
+static int vmscope_vma_flags_attr(const struct nlattr *attr, u64 *flags,
+				  struct netlink_ext_ack *extack)
+{
+	if (!attr)
+		return 0;
+	*flags = nla_get_u64(attr);
+	if (*flags & ~VMSCOPE_VMA_F_ALL) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "undefined VMA flag bits");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int vmscope_vma_get_start(struct netlink_callback *cb)
+{
+	struct nlattr **attrs = vmscope_dump_attrs(cb);
+	struct netlink_ext_ack *extack = cb->extack;
+	struct vmscope_vma_dump *d;
+	int err;
+
+	if (NL_REQ_ATTR_CHECK(extack, NULL, attrs, VMSCOPE_VMA_A_PID))
+		return -EINVAL;
+	if (attrs[VMSCOPE_VMA_A_ADDR] || attrs[VMSCOPE_VMA_A_QUERY_FLAGS]) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[VMSCOPE_VMA_A_ADDR] ?:
+				    attrs[VMSCOPE_VMA_A_QUERY_FLAGS],
+				    "address lookup is a do request, not a dump");
+		return -EINVAL;
+	}
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	d->end = ULONG_MAX;
+	if (attrs[VMSCOPE_VMA_A_RANGE_START])
+		d->pos = nla_get_u64(attrs[VMSCOPE_VMA_A_RANGE_START]);
+	if (attrs[VMSCOPE_VMA_A_RANGE_END])
+		d->end = nla_get_u64(attrs[VMSCOPE_VMA_A_RANGE_END]);
+	if (d->end <= d->pos) {
+		NL_SET_ERR_MSG_ATTR(extack, attrs[VMSCOPE_VMA_A_RANGE_END],
+				    "range end must be above range start");
+		err = -EINVAL;
+		goto err_free;
+	}
+	err = vmscope_vma_flags_attr(attrs[VMSCOPE_VMA_A_FLAGS_REQUIRED],
+				     &d->required, extack) ?:
+	      vmscope_vma_flags_attr(attrs[VMSCOPE_VMA_A_FLAGS_FORBIDDEN],
+				     &d->forbidden, extack);
+	if (err)
+		goto err_free;
+
+	err = vmscope_target_get(&d->target, cb->skb, attrs[VMSCOPE_VMA_A_PID],
+				 extack);
+	if (err)
+		goto err_free;
+
+	*vmscope_dump_ctx(cb) = d;
+	/* Every skb of the dump must be able to hold the longest name. */
+	cb->min_dump_alloc = NLMSG_GOODSIZE + 4 * VMSCOPE_NAME_BUF;
+	return 0;
+
+err_free:
+	/* .done is not called when .start fails. */
+	kfree(d);
+	return err;
+}
+
+int vmscope_vma_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct vmscope_vma_dump *d = *vmscope_dump_ctx(cb);
+	struct mm_struct *mm = d->target.mm;
+	struct vm_area_struct *vma;
+	int sent = 0, err = 0;
+	u64 flags;
+
+	if (d->done)
+		return 0;
+	/*
+	 * Later rounds run in whoever calls recvmsg(): use nothing of
+	 * current's, only what .start checked and pinned.
+	 */
+	if (!mmget_not_zero(mm)) {
+		NL_SET_ERR_MSG(cb->extack, "process exited during the dump");
+		return -ESRCH;
+	}
+	err = mmap_read_lock_killable(mm);
+	if (err)
+		goto out_mmput;
+
+	{
+		VMA_ITERATOR(vmi, mm, d->pos);
+
+		d->done = true;
+		for_each_vma_range(vmi, vma, d->end) {
+			/*
+			 * A VMA reaching below the last one sent has changed
+			 * since; skipping it keeps the dump ordered and free
+			 * of overlaps, and loses nothing that lived through
+			 * the whole dump.
+			 */
+			if (vma->vm_start < d->floor)
+				continue;
+			flags = vmscope_vma_flags(vma);
+			if ((flags & d->required) == d->required &&
+			    !(flags & d->forbidden)) {
+				err = vmscope_vma_fill(skb, vma, flags,
+						       d->target.nr, d->buf,
+						       NETLINK_CB(cb->skb).portid,
+						       cb->nlh->nlmsg_seq,
+						       NLM_F_MULTI);
+				if (err) {
+					d->done = false;
+					break;
+				}
+				sent++;
+			}
+			d->pos = vma->vm_end;
+			d->floor = vma->vm_end;
+			/* Let a waiting writer in; the next round resumes. */
+			if (sent && mmap_lock_is_contended(mm)) {
+				d->done = vma->vm_end >= d->end;
+				break;
+			}
+		}
+	}
+	mmap_read_unlock(mm);
+
+	/* A full skb ends the round; a message that never fits is an error. */
+	if (err == -EMSGSIZE && sent)
+		err = 0;
+	else if (err)
+		NL_SET_ERR_MSG(cb->extack, "cannot describe a VMA");
+out_mmput:
+	mmput(mm);
+	return err ?: skb->len;
+}
+
+int vmscope_vma_get_done(struct netlink_callback *cb)
+{
+	struct vmscope_vma_dump *d = *vmscope_dump_ctx(cb);
+
+	vmscope_target_put(&d->target);
+	kfree(d);
+	return 0;
+}
+
+int vmscope_vma_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	struct vmscope_target target;
+	struct vm_area_struct *vma;
+	struct sk_buff *msg;
+	unsigned long addr;
+	bool next = false;
+	char *buf;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, VMSCOPE_VMA_A_PID) ||
+	    GENL_REQ_ATTR_CHECK(info, VMSCOPE_VMA_A_ADDR))
+		return -EINVAL;
+	addr = nla_get_u64(attrs[VMSCOPE_VMA_A_ADDR]);
+	if (attrs[VMSCOPE_VMA_A_QUERY_FLAGS])
+		next = nla_get_u32(attrs[VMSCOPE_VMA_A_QUERY_FLAGS]) &
+		       BIT(VMSCOPE_QUERY_F_COVERING_OR_NEXT);
+
+	/* Everything that may sleep for memory happens before the lock. */
+	buf = kmalloc(VMSCOPE_NAME_BUF, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	msg = genlmsg_new(VMSCOPE_NAME_BUF * 4 + NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg) {
+		err = -ENOMEM;
+		goto out_buf;
+	}
+	err = vmscope_target_get(&target, skb, attrs[VMSCOPE_VMA_A_PID],
+				 info->extack);
+	if (err)
+		goto out_msg;
+	if (!mmget_not_zero(target.mm)) {
+		GENL_SET_ERR_MSG(info, "process has exited");
+		err = -ESRCH;
+		goto out_target;
+	}
+	err = mmap_read_lock_killable(target.mm);
+	if (err)
+		goto out_mmput;
+
+	vma = find_vma(target.mm, addr);
+	if (vma && (vma->vm_start <= addr || next)) {
+		err = vmscope_vma_fill(msg, vma, vmscope_vma_flags(vma),
+				       target.nr, buf, info->snd_portid,
+				       info->snd_seq, 0);
+		if (err)
+			GENL_SET_ERR_MSG(info, "cannot describe the VMA");
+	} else if (next) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[VMSCOPE_VMA_A_ADDR],
+				    "no VMA at or above the address");
+		err = -ENOENT;
+	} else {
+		NL_SET_ERR_MSG_ATTR(info->extack, attrs[VMSCOPE_VMA_A_ADDR],
+				    "no VMA covers the address");
+		err = -ENOENT;
+	}
+	mmap_read_unlock(target.mm);
+out_mmput:
+	mmput(target.mm);
+out_target:
+	vmscope_target_put(&target);
+	if (!err) {
+		kfree(buf);
+		/* genlmsg_reply() consumes msg, even when it fails. */
+		return genlmsg_reply(msg, info);
+	}
+out_msg:
+	nlmsg_free(msg);
+out_buf:
+	kfree(buf);
+	return err;
+}
