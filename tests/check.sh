@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: every test on every supported kernel.  Each stage prints TAP;
+# this script keeps each stage's log in .build/check/, counts its results,
+# and ends with the one summary line CI reads: N passed, N failed, N skipped.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+KVERS=${KVERS:-"6.1.0-56-amd64 6.12.117+deb12-amd64"}
+logs=$top/.build/check
+rm -rf "$logs"
+mkdir -p "$logs"
+pass=0
+fail=0
+skip=0
+
+# stage NAME CMD...: run CMD, show and count its TAP; a stage that fails
+# without reporting a failing test counts as one failure of its own.
+stage() {
+	local name=$1 log=$logs/$1.log rc p f s
+	shift
+	echo "# ---- $name"
+	"$@" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	p=$(grep -E '^ok [0-9]+' "$log" | grep -vc '# SKIP')
+	s=$(grep -E '^ok [0-9]+' "$log" | grep -c '# SKIP')
+	f=$(grep -cE '^not ok [0-9]+' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name: exited with status $rc"
+		f=1
+	fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+	skip=$((skip + s))
+}
+
+build_all() {
+	local i=0 k
+	for k in $KVERS; do
+		i=$((i + 1))
+		if tests/build-module.sh "$k"; then
+			echo "ok $i - module builds warning-free (W=1, sparse) for $k"
+		else
+			echo "not ok $i - module builds warning-free (W=1, sparse) for $k"
+		fi
+	done
+	i=$((i + 1))
+	if make -s -C userspace 2>&1 | tee /dev/stderr | grep -q 'warning:'; then
+		echo "not ok $i - CLI builds warning-free"
+	elif [ -x userspace/vmscope ]; then
+		echo "ok $i - CLI builds warning-free"
+	else
+		echo "not ok $i - CLI builds warning-free"
+	fi
+	make -s -C tests/progs >/dev/null
+}
+
+start=$(date +%s)
+stage build build_all
+stage style tests/style.sh
+stage unit tests/unit/run.sh
+for k in $KVERS; do
+	stage "vm-$k" tests/vm-run.sh "$k"
+done
+echo "# make check took $(($(date +%s) - start)) s"
+if [ "$skip" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ "$fail" -eq 0 ]

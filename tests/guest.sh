@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs inside the VM, as root, from the repo root: load the module, run the
+# suite, unload, and look for kernel splats.  Prints TAP; exits non-zero if
+# anything failed.  tests/vm-run.sh starts it.
+set -u
+kver=$1
+ko=.build/$kver/module/vmscope.ko
+n=0
+failed=0
+tap() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $kver: $2"
+	else
+		echo "not ok $n - $kver: $2"
+		failed=1
+	fi
+}
+splats='BUG:|WARNING:|Oops|KASAN|UBSAN|general protection|possible recursive locking|circular locking|RCU stall|stall on CPU|kmemleak|refcount_t|list_(add|del) corruption|scheduling while atomic|sleeping function called'
+
+[ "$(uname -r)" = "$kver" ]
+tap $? "booted the requested kernel ($(uname -r))"
+tmp=$(mktemp -d)
+dmesg >"$tmp/before"
+insmod "$ko"
+tap $? "insmod $ko"
+
+# The suite's own closing line is kept as a comment: only the runner's
+# final line, summed over every kernel, is the result.
+/usr/bin/python3 tests/vm/suite.py 2>&1 | sed -u -E 's/^([0-9]+ passed)/# suite: \1/'
+rc=${PIPESTATUS[0]}
+echo "# suite exit status $rc"
+
+rmmod vmscope
+tap $? "rmmod after clients are gone"
+! grep -q '^vmscope ' /proc/modules
+tap $? "module gone from /proc/modules"
+dmesg >"$tmp/after"
+new=$(diff "$tmp/before" "$tmp/after" | sed -n 's/^> //p' | grep -E "$splats")
+[ -z "$new" ] || echo "$new" | sed 's/^/# /'
+[ -z "$new" ]
+tap $? "no new kernel splat in dmesg during the run"
+echo "guest: complete"
+[ "$failed" -eq 0 ] && [ "$rc" -eq 0 ]
