@@ -13,6 +13,7 @@ shift
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${VMSCOPE_CACHE:-/var/cache/vmscope}
 vng=$cache/venv/bin/vng
+export PATH=$cache/venv/bin:$PATH
 [ -x "$vng" ] || { echo "vm-run: virtme-ng missing; run tests/setup.sh" >&2; exit 1; }
 [ -f "/boot/vmlinuz-$kver" ] || { echo "vm-run: no /boot/vmlinuz-$kver" >&2; exit 1; }
 

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmscope CLI: exit codes, subcommands and shared helpers.
+ */
+#ifndef VMSCOPE_CLI_H
+#define VMSCOPE_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <linux/vmscope.h>
+
+#ifndef VMSCOPE_CLI_VERSION
+#define VMSCOPE_CLI_VERSION "0.1.0"
+#endif
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define __printf(a, b) __attribute__((__format__(__printf__, a, b)))
+
+/* Exit codes; the table in main.c and "vmscope --help" document them. */
+enum vs_exit {
+	VS_EXIT_OK = 0,
+	VS_EXIT_ERROR = 1,
+	VS_EXIT_USAGE = 2,
+	VS_EXIT_NOMODULE = 3,
+	VS_EXIT_NOPROC = 4,
+	VS_EXIT_PERM = 5,
+	VS_EXIT_VERSION = 6,
+	VS_EXIT_NOVMA = 7,
+	VS_EXIT_KTHREAD = 8,
+};
+
+struct vs_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+	const char *help;
+};
+
+int vs_cmd_maps(int argc, char **argv);
+int vs_cmd_stats(int argc, char **argv);
+int vs_cmd_status(int argc, char **argv);
+
+__printf(1, 2) void vs_err(const char *fmt, ...);
+__printf(2, 3) int vs_usage_err(const char *cmd, const char *fmt, ...);
+void vs_print_usage(FILE *f, const char *cmd);
+
+/* PROC_GET reply, shared by "stats" and the header of "maps". */
+struct vs_proc {
+	char comm[64];
+	uint64_t val[VMSCOPE_PROC_A_MAX + 1];	/* by VMSCOPE_PROC_A_* */
+};
+
+struct vs_nl;
+int vs_proc_fetch(struct vs_nl *nl, int pid, struct vs_proc *p);
+
+#endif /* VMSCOPE_CLI_H */

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmscope CLI: pure formatting and parsing helpers (no netlink, no kernel),
+ * unit-tested on the host by tests/unit.
+ */
+#ifndef VMSCOPE_FORMAT_H
+#define VMSCOPE_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* One VMA as VMSCOPE_CMD_VMA_GET reports it. */
+struct vs_vma {
+	uint64_t start;
+	uint64_t end;
+	uint64_t flags;		/* 1ULL << VMSCOPE_VMA_F_* */
+	uint64_t offset;
+	uint64_t inode;
+	uint64_t page_size;
+	uint32_t dev_major;
+	uint32_t dev_minor;
+	char *name;		/* NULL: no VMSCOPE_VMA_A_NAME */
+	size_t name_len;
+};
+
+#define VS_PERMS_LEN	5	/* "r-xp" and its NUL */
+#define VS_DEV_LEN	24	/* "%02x:%02x" of two u32 and its NUL */
+
+void vs_perms(uint64_t flags, char out[VS_PERMS_LEN]);
+void vs_dev(uint32_t major, uint32_t minor, char out[VS_DEV_LEN]);
+
+unsigned int vs_flag_count(void);
+const char *vs_flag_name(unsigned int bit);
+const char *vs_flag_mnemonic(unsigned int bit);
+void vs_flag_label(unsigned int bit, char *buf, size_t len);
+int vs_flag_lookup(const char *name);
+int vs_parse_flags(const char *list, uint64_t *mask, char *bad, size_t badlen);
+
+unsigned int vs_feature_count(void);
+const char *vs_feature_name(unsigned int bit);
+
+void vs_json_string(FILE *f, const char *s, size_t len);
+void vs_json_bits(FILE *f, uint64_t bits, const char *(*name)(unsigned int));
+void vs_vma_json(FILE *f, const struct vs_vma *v);
+void vs_vma_row(FILE *f, const struct vs_vma *v);
+void vs_vma_header(FILE *f);
+
+int vs_parse_u64(const char *s, uint64_t *val);
+int vs_parse_pid(const char *s, int self, int *pid);
+int vs_parse_range(const char *s, uint64_t *start, uint64_t *end);
+
+void vs_format_size(uint64_t bytes, char *buf, size_t len);
+
+#endif /* VMSCOPE_FORMAT_H */

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmscope: show a process's VMAs through the vmscope kernel module's
+ * generic netlink family.
+ *
+ * Exit codes
+ * ----------
+ *   0  success
+ *   1  other error: netlink failure, malformed reply from kernel, I/O
+ *   2  usage error
+ *   3  kernel module not loaded (no "vmscope" generic netlink family)
+ *   4  no such process (ESRCH)
+ *   5  permission denied (EPERM, EACCES)
+ *   6  kernel module and CLI speak different family versions
+ *   7  no VMA matches (ENOENT from "maps --addr")
+ *   8  the target is a kernel thread, it has no address space (EOPNOTSUPP)
+ *
+ * Every error is one line on stderr, "vmscope: ...", with the kernel's
+ * extended-ack message when there is one.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/vmscope.h>
+
+#include "cli.h"
+#include "format.h"
+
+static const struct vs_cmd vs_cmds[] = {
+	{
+		"maps", vs_cmd_maps,
+		"PID|self [--addr ADDR [--next]] [--range START-END] [--require FLAGS] [--forbid FLAGS] [--json]",
+		"List the VMAs of a process, like pmap -x.\n"
+		"  --addr ADDR      only the VMA covering ADDR (hex)\n"
+		"  --next           with --addr: or else the first VMA above ADDR\n"
+		"  --range S-E      only VMAs intersecting [S, E) (hex; E optional)\n"
+		"  --require FLAGS  only VMAs with all these flags (comma-separated)\n"
+		"  --forbid FLAGS   only VMAs with none of these flags\n"
+		"  --json           print a JSON array, one object per VMA\n"
+	},
+	{
+		"stats", vs_cmd_stats,
+		"PID|self [--json]",
+		"Show a process's memory layout, sizes and fault counts.\n"
+		"  --json           print one JSON object\n"
+	},
+	{
+		"status", vs_cmd_status,
+		"[--json]",
+		"Show whether the kernel module is loaded, and what it provides.\n"
+		"  --json           print one JSON object\n"
+	},
+};
+
+static const char vs_exit_help[] =
+	"Exit codes:\n"
+	"  0  success\n"
+	"  1  other error (netlink failure, malformed reply from kernel, I/O)\n"
+	"  2  usage error\n"
+	"  3  kernel module not loaded\n"
+	"  4  no such process\n"
+	"  5  permission denied (another user's process needs CAP_SYS_PTRACE)\n"
+	"  6  kernel module / CLI version mismatch\n"
+	"  7  no VMA matches (maps --addr)\n"
+	"  8  the target is a kernel thread (no address space)\n";
+
+static const struct vs_cmd *vs_find_cmd(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vs_cmds); i++)
+		if (!strcmp(name, vs_cmds[i].name))
+			return &vs_cmds[i];
+	return NULL;
+}
+
+static void vs_print_flags(FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, "\nVMA flags (name or smaps mnemonic, or bitN):\n");
+	for (i = 0; i < vs_flag_count(); i++)
+		fprintf(f, "  %-13s %s%s", vs_flag_name(i),
+			vs_flag_mnemonic(i), i % 4 == 3 ? "\n" : "");
+	if (i % 4)
+		fputc('\n', f);
+}
+
+void vs_print_usage(FILE *f, const char *name)
+{
+	const struct vs_cmd *c = vs_find_cmd(name);
+
+	if (!c)
+		return;
+	fprintf(f, "Usage: vmscope %s %s\n\n%s", c->name, c->usage, c->help);
+	if (c->fn == vs_cmd_maps)
+		vs_print_flags(f);
+}
+
+int vs_usage_err(const char *cmd, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (cmd)
+		vs_err("%s: %s; try 'vmscope help %s'", cmd, buf, cmd);
+	else
+		vs_err("%s; try 'vmscope --help'", buf);
+	return VS_EXIT_USAGE;
+}
+
+static void vs_help(FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, "Usage: vmscope COMMAND [ARGS]\n"
+		"       vmscope help [COMMAND] | --help | --version\n\n"
+		"Show a process's virtual memory areas through the vmscope kernel module.\n\n"
+		"Commands:\n");
+	for (i = 0; i < ARRAY_SIZE(vs_cmds); i++)
+		fprintf(f, "  %s %s\n", vs_cmds[i].name, vs_cmds[i].usage);
+	fprintf(f, "\nPID is a decimal process id or 'self' (vmscope itself).\n\n%s",
+		vs_exit_help);
+}
+
+static int vs_cmd_help(int argc, char **argv)
+{
+	if (argc > 2)
+		return vs_usage_err("help", "unexpected argument '%s'",
+				    argv[2]);
+	if (argc == 2) {
+		if (!vs_find_cmd(argv[1]))
+			return vs_usage_err(NULL, "unknown command '%s'",
+					    argv[1]);
+		vs_print_usage(stdout, argv[1]);
+		return VS_EXIT_OK;
+	}
+	vs_help(stdout);
+	return VS_EXIT_OK;
+}
+
+static int vs_finish(int ret)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		vs_err("cannot write output: %m");
+		return VS_EXIT_ERROR;
+	}
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	const struct vs_cmd *c;
+
+	if (argc < 2)
+		return vs_usage_err(NULL, "missing command");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return vs_finish(vs_cmd_help(1, argv + 1));
+	if (!strcmp(argv[1], "help"))
+		return vs_finish(vs_cmd_help(argc - 1, argv + 1));
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("vmscope %s (generic netlink family \"%s\" version %d)\n",
+		       VMSCOPE_CLI_VERSION, VMSCOPE_FAMILY_NAME,
+		       VMSCOPE_FAMILY_VERSION);
+		return vs_finish(VS_EXIT_OK);
+	}
+	if (argv[1][0] == '-')
+		return vs_usage_err(NULL, "unknown option '%s'", argv[1]);
+
+	c = vs_find_cmd(argv[1]);
+	if (!c)
+		return vs_usage_err(NULL, "unknown command '%s'", argv[1]);
+	return vs_finish(c->fn(argc - 1, argv + 1));
+}

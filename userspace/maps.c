@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmscope maps PID|self: the VMAs of a process, as a VMSCOPE_CMD_VMA_GET
+ * dump (optionally filtered by the kernel) or, with --addr, one VMA from
+ * a VMA_GET do request.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/vmscope.h>
+
+#include "cli.h"
+#include "format.h"
+#include "nl.h"
+
+struct vs_vmas {
+	struct vs_vma *v;
+	size_t n;
+	size_t cap;
+};
+
+struct vs_maps_args {
+	int pid;
+	int json;
+	int has_addr;
+	int next;
+	uint64_t addr;
+	int has_range;
+	uint64_t range_start;
+	uint64_t range_end;	/* 0: to the top */
+	uint64_t required;
+	uint64_t forbidden;
+};
+
+static void vs_vmas_reset(void *arg)
+{
+	struct vs_vmas *l = arg;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].name);
+	l->n = 0;
+}
+
+static int vs_vma_cb(struct vs_nl *nl, struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[VMSCOPE_VMA_A_MAX + 1];
+	struct vs_vmas *l = arg;
+	struct vs_vma v = { 0 };
+	int ret;
+
+	ret = vs_nl_parse(nl, msg, &vs_nl_vma_reply, tb);
+	if (ret)
+		return ret;
+
+	v.start = nla_get_u64(tb[VMSCOPE_VMA_A_START]);
+	v.end = nla_get_u64(tb[VMSCOPE_VMA_A_END]);
+	v.flags = nla_get_u64(tb[VMSCOPE_VMA_A_FLAGS]);
+	v.offset = nla_get_u64(tb[VMSCOPE_VMA_A_OFFSET]);
+	v.dev_major = nla_get_u32(tb[VMSCOPE_VMA_A_DEV_MAJOR]);
+	v.dev_minor = nla_get_u32(tb[VMSCOPE_VMA_A_DEV_MINOR]);
+	v.inode = nla_get_u64(tb[VMSCOPE_VMA_A_INODE]);
+	v.page_size = nla_get_u64(tb[VMSCOPE_VMA_A_PAGE_SIZE]);
+
+	/* The contract: non-empty VMAs, ascending, never overlapping. */
+	if (v.start >= v.end || (l->n && v.start < l->v[l->n - 1].end)) {
+		snprintf(nl->why, sizeof(nl->why),
+			 "VMA_GET reply: VMA %" PRIx64 "-%" PRIx64
+			 " is empty, out of order or overlapping",
+			 v.start, v.end);
+		return VS_NL_EMALFORMED;
+	}
+
+	if (tb[VMSCOPE_VMA_A_NAME]) {
+		/* NLA_STRING policy: the last byte is the NUL. */
+		v.name_len = nla_len(tb[VMSCOPE_VMA_A_NAME]) - 1;
+		v.name = malloc(v.name_len + 1);
+		if (!v.name)
+			return -ENOMEM;
+		memcpy(v.name, nla_data(tb[VMSCOPE_VMA_A_NAME]), v.name_len + 1);
+	}
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		struct vs_vma *nv = realloc(l->v, cap * sizeof(*nv));
+
+		if (!nv) {
+			free(v.name);
+			return -ENOMEM;
+		}
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n++] = v;
+	return 0;
+}
+
+static int vs_maps_request(struct vs_nl *nl, const struct vs_maps_args *a,
+			   struct vs_vmas *l)
+{
+	struct nl_msg *req;
+	int ret = 0;
+
+	req = vs_nl_req(nl, VMSCOPE_CMD_VMA_GET, a->has_addr ? 0 : NLM_F_DUMP);
+	if (!req)
+		return -ENOMEM;
+	ret |= nla_put_u32(req, VMSCOPE_VMA_A_PID, a->pid);
+	if (a->has_addr) {
+		ret |= nla_put_u64(req, VMSCOPE_VMA_A_ADDR, a->addr);
+		if (a->next)
+			ret |= nla_put_u32(req, VMSCOPE_VMA_A_QUERY_FLAGS,
+					   1U << VMSCOPE_QUERY_F_COVERING_OR_NEXT);
+	}
+	if (a->has_range) {
+		ret |= nla_put_u64(req, VMSCOPE_VMA_A_RANGE_START,
+				   a->range_start);
+		if (a->range_end)
+			ret |= nla_put_u64(req, VMSCOPE_VMA_A_RANGE_END,
+					   a->range_end);
+	}
+	if (a->required)
+		ret |= nla_put_u64(req, VMSCOPE_VMA_A_FLAGS_REQUIRED,
+				   a->required);
+	if (a->forbidden)
+		ret |= nla_put_u64(req, VMSCOPE_VMA_A_FLAGS_FORBIDDEN,
+				   a->forbidden);
+	if (ret) {
+		nlmsg_free(req);
+		return -ENOMEM;
+	}
+
+	ret = vs_nl_transact(nl, req, vs_vma_cb, vs_vmas_reset, l);
+	nlmsg_free(req);
+	if (!ret && a->has_addr && l->n != 1) {
+		snprintf(nl->why, sizeof(nl->why),
+			 "VMA_GET do: %zu replies instead of one", l->n);
+		ret = VS_NL_EMALFORMED;
+	}
+	return ret;
+}
+
+static void vs_maps_header(const struct vs_proc *p)
+{
+	const uint64_t *v = p->val;
+
+	printf("%" PRIu64 ":   %s\n", v[VMSCOPE_PROC_A_PID], p->comm);
+	printf("code   %016" PRIx64 "-%016" PRIx64 "\n",
+	       v[VMSCOPE_PROC_A_START_CODE], v[VMSCOPE_PROC_A_END_CODE]);
+	printf("data   %016" PRIx64 "-%016" PRIx64 "\n",
+	       v[VMSCOPE_PROC_A_START_DATA], v[VMSCOPE_PROC_A_END_DATA]);
+	printf("heap   %016" PRIx64 "-%016" PRIx64 "\n",
+	       v[VMSCOPE_PROC_A_START_BRK], v[VMSCOPE_PROC_A_BRK]);
+	printf("stack  %016" PRIx64 "\n", v[VMSCOPE_PROC_A_START_STACK]);
+	printf("args   %016" PRIx64 "-%016" PRIx64 "\n",
+	       v[VMSCOPE_PROC_A_ARG_START], v[VMSCOPE_PROC_A_ARG_END]);
+	printf("env    %016" PRIx64 "-%016" PRIx64 "\n",
+	       v[VMSCOPE_PROC_A_ENV_START], v[VMSCOPE_PROC_A_ENV_END]);
+	printf("vmas   %" PRIu64 "\n\n", v[VMSCOPE_PROC_A_MAP_COUNT]);
+}
+
+static void vs_maps_print(const struct vs_vmas *l, int json)
+{
+	uint64_t kb = 0;
+	size_t i;
+
+	if (json) {
+		printf("[");
+		for (i = 0; i < l->n; i++) {
+			printf(i ? ",\n  " : "\n  ");
+			vs_vma_json(stdout, &l->v[i]);
+		}
+		printf(l->n ? "\n]\n" : "]\n");
+		return;
+	}
+	vs_vma_header(stdout);
+	for (i = 0; i < l->n; i++) {
+		vs_vma_row(stdout, &l->v[i]);
+		kb += (l->v[i].end - l->v[i].start) >> 10;
+	}
+	printf("---------------- --------\n");
+	printf("total kB         %8" PRIu64 "\n", kb);
+}
+
+static int vs_maps_parse(int argc, char **argv, struct vs_maps_args *a)
+{
+	static const struct option opts[] = {
+		{ "addr",	required_argument,	NULL, 'a' },
+		{ "next",	no_argument,		NULL, 'n' },
+		{ "range",	required_argument,	NULL, 'r' },
+		{ "require",	required_argument,	NULL, 'R' },
+		{ "forbid",	required_argument,	NULL, 'F' },
+		{ "json",	no_argument,		NULL, 'j' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char bad[64];
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":a:nr:R:F:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			if (vs_parse_u64(optarg, &a->addr))
+				return vs_usage_err("maps", "invalid address '%s': want hex",
+						    optarg);
+			a->has_addr = 1;
+			break;
+		case 'n':
+			a->next = 1;
+			break;
+		case 'r':
+			if (vs_parse_range(optarg, &a->range_start,
+					   &a->range_end))
+				return vs_usage_err("maps",
+						    "invalid range '%s': want hex START-END with START < END, or START-",
+						    optarg);
+			a->has_range = 1;
+			break;
+		case 'R':
+		case 'F':
+			if (vs_parse_flags(optarg, c == 'R' ? &a->required :
+					   &a->forbidden, bad, sizeof(bad)))
+				return vs_usage_err("maps", "unknown VMA flag '%s'",
+						    bad);
+			break;
+		case 'j':
+			a->json = 1;
+			break;
+		case 'h':
+			vs_print_usage(stdout, "maps");
+			return -1;
+		case ':':
+			return vs_usage_err("maps", "option '%s' needs an argument",
+					    argv[optind - 1]);
+		default:
+			return vs_usage_err("maps", "unknown option '%s'",
+					    argv[optind - 1]);
+		}
+	}
+
+	if (a->next && !a->has_addr)
+		return vs_usage_err("maps", "--next needs --addr");
+	if (a->has_addr && (a->has_range || a->required || a->forbidden))
+		return vs_usage_err("maps",
+				    "--addr cannot be combined with --range, --require or --forbid");
+	if (a->required & a->forbidden)
+		return vs_usage_err("maps", "a flag cannot be both required and forbidden");
+	if (optind >= argc)
+		return vs_usage_err("maps", "missing PID");
+	if (optind + 1 < argc)
+		return vs_usage_err("maps", "unexpected argument '%s'",
+				    argv[optind + 1]);
+	if (vs_parse_pid(argv[optind], getpid(), &a->pid))
+		return vs_usage_err("maps", "invalid PID '%s': want a number > 0 or 'self'",
+				    argv[optind]);
+	return 0;
+}
+
+int vs_cmd_maps(int argc, char **argv)
+{
+	struct vs_maps_args a = { 0 };
+	struct vs_vmas l = { 0 };
+	struct vs_proc p;
+	struct vs_nl nl;
+	char k[400];
+	int ret;
+
+	ret = vs_maps_parse(argc, argv, &a);
+	if (ret)
+		return ret < 0 ? VS_EXIT_OK : ret;
+
+	ret = vs_nl_init(&nl);
+	if (ret)
+		goto out;
+
+	if (!a.json) {
+		ret = vs_nl_report(&nl, vs_proc_fetch(&nl, a.pid, &p), a.pid);
+		if (ret)
+			goto out;
+	}
+
+	ret = vs_maps_request(&nl, &a, &l);
+	if (ret == -ENOENT && a.has_addr) {
+		vs_nl_kernel_msg(&nl, k, sizeof(k));
+		vs_err("no VMA at %s0x%" PRIx64 " in pid %d%s",
+		       a.next ? "or after " : "", a.addr, a.pid, k);
+		ret = VS_EXIT_NOVMA;
+		goto out;
+	}
+	ret = vs_nl_report(&nl, ret, a.pid);
+	if (ret)
+		goto out;
+
+	if (!a.json)
+		vs_maps_header(&p);
+	vs_maps_print(&l, a.json);
+out:
+	vs_vmas_reset(&l);
+	free(l.v);
+	vs_nl_free(&nl);
+	return ret;
+}
