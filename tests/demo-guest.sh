@@ -2,8 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The demo, inside the VM: load the module and show a live process with it.
 set -eu
-kver=$(uname -r)
-insmod ".build/$kver/module/vmscope.ko"
+insmod ".build/$1/module/vmscope.ko"
 dir=$(mktemp -d)
 coproc prog { .build/demo-prog "$dir"; }
 read -r pid <&"${prog[0]}"

@@ -8,4 +8,4 @@ kver=${DEMO_KVER:-6.12.117+deb12-amd64}
 tests/build-module.sh "$kver"
 make -s -C userspace
 gcc -O2 -Wall -Wextra -o .build/demo-prog tests/demo-prog.c
-tests/vm-run.sh "$kver" -- tests/demo-guest.sh
+tests/vm-run.sh "$kver" -- tests/demo-guest.sh "$kver"

@@ -4,9 +4,11 @@
 # Runs inside the VM, as root, from the repo root: load the module, run the
 # suite, unload, and look for kernel splats.  Prints TAP; exits non-zero if
 # anything failed.  tests/vm-run.sh starts it.
+#   tests/guest.sh LANE RELEASE
 set -u
-kver=$1
-ko=.build/$kver/module/vmscope.ko
+lane=$1
+kver=$2
+ko=.build/$lane/module/vmscope.ko
 n=0
 failed=0
 tap() {

@@ -1,29 +1,31 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Boot a Debian kernel under virtme-ng (TCG) and run a command in it as root,
-# from the repo root.  The guest sees this machine's filesystem read-only and
-# copy-on-write, so the module built in .build/KVER is loaded from there.
-#   tests/vm-run.sh KVER                run the in-VM suite (tests/guest.sh)
-#   tests/vm-run.sh KVER -- CMD...      run CMD instead
+# Boot a kernel lane (see tests/kernel.sh) under virtme-ng (TCG) and run a
+# command in it as root, from the repo root.  The guest sees this machine's
+# filesystem read-only and copy-on-write, so the module built in
+# .build/LANE is loaded from there.
+#   tests/vm-run.sh LANE                run the in-VM suite (tests/guest.sh)
+#   tests/vm-run.sh LANE -- CMD...      run CMD instead
 # Exit status: the guest command's (vng passes it through).
 set -u
-kver=$1
+lane=$1
 shift
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${VMSCOPE_CACHE:-/var/cache/vmscope}
 vng=$cache/venv/bin/vng
 export PATH=$cache/venv/bin:$PATH
 [ -x "$vng" ] || { echo "vm-run: virtme-ng missing; run tests/setup.sh" >&2; exit 1; }
-[ -f "/boot/vmlinuz-$kver" ] || { echo "vm-run: no /boot/vmlinuz-$kver" >&2; exit 1; }
+{ read -r _; read -r image; read -r release; } < <("$top/tests/kernel.sh" "$lane")
+[ -f "$image" ] || { echo "vm-run: no kernel image $image" >&2; exit 1; }
 
 if [ "${1:-}" = "--" ]; then
 	shift
 	cmd="$*"
 else
-	cmd="tests/guest.sh $kver"
+	cmd="tests/guest.sh $lane $release"
 fi
 cd "$top"
 # /dev/kvm cannot run a stock guest here: always emulate (TCG).
-exec "$vng" --disable-kvm -r "/boot/vmlinuz-$kver" --memory 2G --cpus 2 \
+exec "$vng" --disable-kvm -r "$image" --memory 2G --cpus 2 \
 	--exec "$cmd" </dev/null
