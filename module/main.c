@@ -20,11 +20,12 @@ static int __init vmscope_init(void)
 {
 	int err;
 
+	vmscope_vma_init();
 	err = vmscope_nl_init();
 	if (err)
 		goto err_nl;
 
-	pr_info("vmscope " VMSCOPE_VERSION " loaded\n");
+	pr_info("version " VMSCOPE_VERSION " loaded\n");
 	return 0;
 
 err_nl:

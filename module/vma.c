@@ -69,14 +69,32 @@ static const struct {
 	{ VM_ARCH_1,		VMSCOPE_VMA_F_ARCH_1 },
 };
 
+/* vm_flags bit number to UAPI bit; built by vmscope_vma_init(). */
+static u8 vmscope_vm_bit[BITS_PER_LONG] __ro_after_init;
+static unsigned long vmscope_vm_known __ro_after_init;
+
+void __init vmscope_vma_init(void)
+{
+	int i, bit;
+
+	for (i = 0; i < ARRAY_SIZE(vmscope_vma_flag_map); i++) {
+		if (!vmscope_vma_flag_map[i].vm)
+			continue;
+		bit = __ffs(vmscope_vma_flag_map[i].vm);
+		vmscope_vm_bit[bit] = vmscope_vma_flag_map[i].bit;
+		vmscope_vm_known |= BIT(bit);
+	}
+}
+
+/* Visits only the few bits that are set, not the whole table. */
 static u64 vmscope_vma_flags(const struct vm_area_struct *vma)
 {
+	unsigned long vm = vma->vm_flags & vmscope_vm_known;
 	u64 flags = 0;
-	int i;
+	int bit;
 
-	for (i = 0; i < ARRAY_SIZE(vmscope_vma_flag_map); i++)
-		if (vma->vm_flags & vmscope_vma_flag_map[i].vm)
-			flags |= BIT_ULL(vmscope_vma_flag_map[i].bit);
+	for_each_set_bit(bit, &vm, BITS_PER_LONG)
+		flags |= BIT_ULL(vmscope_vm_bit[bit]);
 	return flags;
 }
 
@@ -152,49 +170,52 @@ static int vmscope_put_name(struct sk_buff *skb, const char *name, bool path)
 	return 0;
 }
 
+/* The attributes only a file mapping has; absent means "no file". */
+static int vmscope_vma_put_file(struct sk_buff *skb, struct vm_area_struct *vma)
+{
+	const struct inode *inode = vmscope_file_inode(vma->vm_file);
+
+	if (nla_put_u64_64bit(skb, VMSCOPE_VMA_A_OFFSET,
+			      (u64)vma->vm_pgoff << PAGE_SHIFT,
+			      VMSCOPE_VMA_A_PAD) ||
+	    nla_put_u32(skb, VMSCOPE_VMA_A_DEV_MAJOR,
+			MAJOR(inode->i_sb->s_dev)) ||
+	    nla_put_u32(skb, VMSCOPE_VMA_A_DEV_MINOR,
+			MINOR(inode->i_sb->s_dev)) ||
+	    nla_put_u64_64bit(skb, VMSCOPE_VMA_A_INODE, inode->i_ino,
+			      VMSCOPE_VMA_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
 /* One VMA as one message.  Runs under mmap_read_lock. */
 static int vmscope_vma_fill(struct sk_buff *skb, struct vm_area_struct *vma,
-			    u64 flags, u32 pid_nr, char *buf, u32 portid,
-			    u32 seq, int nlflags)
+			    u64 flags, char *buf, u32 portid, u32 seq,
+			    int nlflags)
 {
-	const struct inode *inode = NULL;
 	const char *name;
-	u64 offset = 0;
 	bool is_path;
 	void *hdr;
 
 	name = vmscope_vma_name(vma, buf, &is_path);
 	if (IS_ERR(name))
 		return PTR_ERR(name);
-	if (vma->vm_file) {
-		inode = vmscope_file_inode(vma->vm_file);
-		offset = (u64)vma->vm_pgoff << PAGE_SHIFT;
-	}
 
 	hdr = genlmsg_put(skb, portid, seq, &vmscope_nl_family, nlflags,
 			  VMSCOPE_CMD_VMA_GET);
 	if (!hdr)
 		return -EMSGSIZE;
 
-	if (nla_put_u32(skb, VMSCOPE_VMA_A_PID, pid_nr) ||
-	    nla_put_u64_64bit(skb, VMSCOPE_VMA_A_START, vma->vm_start,
+	if (nla_put_u64_64bit(skb, VMSCOPE_VMA_A_START, vma->vm_start,
 			      VMSCOPE_VMA_A_PAD) ||
 	    nla_put_u64_64bit(skb, VMSCOPE_VMA_A_END, vma->vm_end,
 			      VMSCOPE_VMA_A_PAD) ||
 	    nla_put_u64_64bit(skb, VMSCOPE_VMA_A_FLAGS, flags,
 			      VMSCOPE_VMA_A_PAD) ||
-	    nla_put_u64_64bit(skb, VMSCOPE_VMA_A_OFFSET, offset,
-			      VMSCOPE_VMA_A_PAD) ||
-	    nla_put_u32(skb, VMSCOPE_VMA_A_DEV_MAJOR,
-			inode ? MAJOR(inode->i_sb->s_dev) : 0) ||
-	    nla_put_u32(skb, VMSCOPE_VMA_A_DEV_MINOR,
-			inode ? MINOR(inode->i_sb->s_dev) : 0) ||
-	    nla_put_u64_64bit(skb, VMSCOPE_VMA_A_INODE,
-			      inode ? inode->i_ino : 0, VMSCOPE_VMA_A_PAD) ||
 	    nla_put_u64_64bit(skb, VMSCOPE_VMA_A_PAGE_SIZE,
-			      vma_kernel_pagesize(vma), VMSCOPE_VMA_A_PAD))
-		goto nla_put_failure;
-	if (name && vmscope_put_name(skb, name, is_path))
+			      vma_kernel_pagesize(vma), VMSCOPE_VMA_A_PAD) ||
+	    (vma->vm_file && vmscope_vma_put_file(skb, vma)) ||
+	    (name && vmscope_put_name(skb, name, is_path)))
 		goto nla_put_failure;
 
 	genlmsg_end(skb, hdr);
@@ -299,13 +320,63 @@ err_free:
 	return err;
 }
 
+/*
+ * At most this many VMAs are visited per mmap_lock hold.  A /proc/PID/maps
+ * reader holds the lock for one 4 KiB page of text, about 80 lines; a VMA
+ * costs us a little more than a line costs /proc, so holds stay shorter.
+ */
+#define VMSCOPE_VMAS_PER_HOLD	32
+
+enum vmscope_walk {
+	VMSCOPE_WALK_DONE,	/* reached the end of the range */
+	VMSCOPE_WALK_FULL,	/* the skb is full: the next round resumes */
+	VMSCOPE_WALK_YIELD,	/* budget spent or a writer waits: relock */
+};
+
+/* One hold of the lock: walk from d->pos, fill @skb. */
+static int vmscope_vma_walk(struct vmscope_vma_dump *d, struct sk_buff *skb,
+			    struct netlink_callback *cb, int *sent)
+{
+	VMA_ITERATOR(vmi, d->target.mm, d->pos);
+	int budget = VMSCOPE_VMAS_PER_HOLD;
+	struct vm_area_struct *vma;
+	u64 flags;
+	int err;
+
+	for_each_vma_range(vmi, vma, d->end) {
+		/*
+		 * A VMA reaching below the last one sent has changed since;
+		 * skipping it keeps the dump ordered and free of overlaps,
+		 * and loses nothing that lived through the whole dump.
+		 */
+		if (vma->vm_start < d->floor)
+			continue;
+		flags = vmscope_vma_flags(vma);
+		if ((flags & d->required) == d->required &&
+		    !(flags & d->forbidden)) {
+			err = vmscope_vma_fill(skb, vma, flags, d->buf,
+					       NETLINK_CB(cb->skb).portid,
+					       cb->nlh->nlmsg_seq, NLM_F_MULTI);
+			if (err == -EMSGSIZE && *sent)
+				return VMSCOPE_WALK_FULL;
+			if (err)
+				return err;
+			(*sent)++;
+		}
+		d->pos = vma->vm_end;
+		d->floor = vma->vm_end;
+		if (--budget == 0 || mmap_lock_is_contended(d->target.mm))
+			return d->pos >= d->end ? VMSCOPE_WALK_DONE :
+						  VMSCOPE_WALK_YIELD;
+	}
+	return VMSCOPE_WALK_DONE;
+}
+
 int vmscope_vma_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct vmscope_vma_dump *d = *vmscope_dump_ctx(cb);
 	struct mm_struct *mm = d->target.mm;
-	struct vm_area_struct *vma;
-	int sent = 0, err = 0;
-	u64 flags;
+	int sent = 0, ret;
 
 	if (d->done)
 		return 0;
@@ -317,56 +388,21 @@ int vmscope_vma_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		NL_SET_ERR_MSG(cb->extack, "process exited during the dump");
 		return -ESRCH;
 	}
-	err = mmap_read_lock_killable(mm);
-	if (err)
-		goto out_mmput;
-
-	{
-		VMA_ITERATOR(vmi, mm, d->pos);
-
-		d->done = true;
-		for_each_vma_range(vmi, vma, d->end) {
-			/*
-			 * A VMA reaching below the last one sent has changed
-			 * since; skipping it keeps the dump ordered and free
-			 * of overlaps, and loses nothing that lived through
-			 * the whole dump.
-			 */
-			if (vma->vm_start < d->floor)
-				continue;
-			flags = vmscope_vma_flags(vma);
-			if ((flags & d->required) == d->required &&
-			    !(flags & d->forbidden)) {
-				err = vmscope_vma_fill(skb, vma, flags,
-						       d->target.nr, d->buf,
-						       NETLINK_CB(cb->skb).portid,
-						       cb->nlh->nlmsg_seq,
-						       NLM_F_MULTI);
-				if (err) {
-					d->done = false;
-					break;
-				}
-				sent++;
-			}
-			d->pos = vma->vm_end;
-			d->floor = vma->vm_end;
-			/* Let a waiting writer in; the next round resumes. */
-			if (sent && mmap_lock_is_contended(mm)) {
-				d->done = vma->vm_end >= d->end;
-				break;
-			}
-		}
-	}
-	mmap_read_unlock(mm);
-
-	/* A full skb ends the round; a message that never fits is an error. */
-	if (err == -EMSGSIZE && sent)
-		err = 0;
-	else if (err)
-		NL_SET_ERR_MSG(cb->extack, "cannot describe a VMA");
-out_mmput:
+	do {
+		ret = mmap_read_lock_killable(mm);
+		if (ret)
+			break;
+		ret = vmscope_vma_walk(d, skb, cb, &sent);
+		mmap_read_unlock(mm);
+		cond_resched();
+	} while (ret == VMSCOPE_WALK_YIELD);
 	mmput(mm);
-	return err ?: skb->len;
+
+	if (ret == VMSCOPE_WALK_DONE)
+		d->done = true;
+	if (ret < 0 && ret != -EINTR)
+		NL_SET_ERR_MSG(cb->extack, "cannot describe a VMA");
+	return ret < 0 ? ret : skb->len;
 }
 
 int vmscope_vma_get_done(struct netlink_callback *cb)
@@ -421,9 +457,8 @@ int vmscope_vma_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 	vma = find_vma(target.mm, addr);
 	if (vma && (vma->vm_start <= addr || next)) {
-		err = vmscope_vma_fill(msg, vma, vmscope_vma_flags(vma),
-				       target.nr, buf, info->snd_portid,
-				       info->snd_seq, 0);
+		err = vmscope_vma_fill(msg, vma, vmscope_vma_flags(vma), buf,
+				       info->snd_portid, info->snd_seq, 0);
 		if (err)
 			GENL_SET_ERR_MSG(info, "cannot describe the VMA");
 	} else if (next) {

@@ -33,6 +33,7 @@ int vmscope_target_get(struct vmscope_target *t, struct sk_buff *skb,
 		       struct netlink_ext_ack *extack);
 void vmscope_target_put(struct vmscope_target *t);
 
+void vmscope_vma_init(void);
 int vmscope_nl_init(void);
 void vmscope_nl_exit(void);
 

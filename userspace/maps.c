@@ -61,10 +61,14 @@ static int vs_vma_cb(struct vs_nl *nl, struct nl_msg *msg, void *arg)
 	v.start = nla_get_u64(tb[VMSCOPE_VMA_A_START]);
 	v.end = nla_get_u64(tb[VMSCOPE_VMA_A_END]);
 	v.flags = nla_get_u64(tb[VMSCOPE_VMA_A_FLAGS]);
-	v.offset = nla_get_u64(tb[VMSCOPE_VMA_A_OFFSET]);
-	v.dev_major = nla_get_u32(tb[VMSCOPE_VMA_A_DEV_MAJOR]);
-	v.dev_minor = nla_get_u32(tb[VMSCOPE_VMA_A_DEV_MINOR]);
-	v.inode = nla_get_u64(tb[VMSCOPE_VMA_A_INODE]);
+	if (tb[VMSCOPE_VMA_A_OFFSET])
+		v.offset = nla_get_u64(tb[VMSCOPE_VMA_A_OFFSET]);
+	if (tb[VMSCOPE_VMA_A_DEV_MAJOR])
+		v.dev_major = nla_get_u32(tb[VMSCOPE_VMA_A_DEV_MAJOR]);
+	if (tb[VMSCOPE_VMA_A_DEV_MINOR])
+		v.dev_minor = nla_get_u32(tb[VMSCOPE_VMA_A_DEV_MINOR]);
+	if (tb[VMSCOPE_VMA_A_INODE])
+		v.inode = nla_get_u64(tb[VMSCOPE_VMA_A_INODE]);
 	v.page_size = nla_get_u64(tb[VMSCOPE_VMA_A_PAGE_SIZE]);
 
 	/* The contract: non-empty VMAs, ascending, never overlapping. */

@@ -55,10 +55,9 @@ static const struct nla_policy vs_vma_policy[VMSCOPE_VMA_A_MAX + 1] = {
 	[VMSCOPE_VMA_A_PAGE_SIZE]	= U64,
 };
 
+/* OFFSET, DEV_* and INODE come only with file mappings; absent means 0. */
 static const int vs_vma_mandatory[] = {
 	VMSCOPE_VMA_A_START, VMSCOPE_VMA_A_END, VMSCOPE_VMA_A_FLAGS,
-	VMSCOPE_VMA_A_OFFSET, VMSCOPE_VMA_A_DEV_MAJOR,
-	VMSCOPE_VMA_A_DEV_MINOR, VMSCOPE_VMA_A_INODE,
 	VMSCOPE_VMA_A_PAGE_SIZE, 0
 };
 

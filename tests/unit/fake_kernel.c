@@ -298,14 +298,13 @@ static void free_vmas(struct fake_vma *v, size_t n)
 }
 
 static void put_vma(const struct nlmsghdr *req, const struct fake_vma *v,
-		    int pid, int flags)
+		    int flags)
 {
 	struct nl_msg *m = reply(req, flags, VMSCOPE_CMD_VMA_GET);
 	long drop = env("VS_FAKE_DROP_VMA", -1);
 	const int pad = VMSCOPE_VMA_A_PAD;
 
 #define PUT(t, call) do { if ((t) != drop) call; } while (0)
-	PUT(VMSCOPE_VMA_A_PID, nla_put_u32(m, VMSCOPE_VMA_A_PID, pid));
 	if (env("VS_FAKE_BAD_LEN", 0))
 		nla_put_u32(m, VMSCOPE_VMA_A_START, v->start);
 	else
@@ -314,14 +313,17 @@ static void put_vma(const struct nlmsghdr *req, const struct fake_vma *v,
 	PUT(VMSCOPE_VMA_A_END, put_u64(m, VMSCOPE_VMA_A_END, v->end, pad));
 	PUT(VMSCOPE_VMA_A_FLAGS,
 	    put_u64(m, VMSCOPE_VMA_A_FLAGS, v->flags, pad));
-	PUT(VMSCOPE_VMA_A_OFFSET,
-	    put_u64(m, VMSCOPE_VMA_A_OFFSET, v->offset, pad));
-	PUT(VMSCOPE_VMA_A_DEV_MAJOR,
-	    nla_put_u32(m, VMSCOPE_VMA_A_DEV_MAJOR, v->major));
-	PUT(VMSCOPE_VMA_A_DEV_MINOR,
-	    nla_put_u32(m, VMSCOPE_VMA_A_DEV_MINOR, v->minor));
-	PUT(VMSCOPE_VMA_A_INODE,
-	    put_u64(m, VMSCOPE_VMA_A_INODE, v->inode, pad));
+	/* As the module: the file attributes only for file mappings. */
+	if (v->inode || v->major || v->minor) {
+		PUT(VMSCOPE_VMA_A_OFFSET,
+		    put_u64(m, VMSCOPE_VMA_A_OFFSET, v->offset, pad));
+		PUT(VMSCOPE_VMA_A_DEV_MAJOR,
+		    nla_put_u32(m, VMSCOPE_VMA_A_DEV_MAJOR, v->major));
+		PUT(VMSCOPE_VMA_A_DEV_MINOR,
+		    nla_put_u32(m, VMSCOPE_VMA_A_DEV_MINOR, v->minor));
+		PUT(VMSCOPE_VMA_A_INODE,
+		    put_u64(m, VMSCOPE_VMA_A_INODE, v->inode, pad));
+	}
 	if (v->name)
 		PUT(VMSCOPE_VMA_A_NAME,
 		    nla_put_string(m, VMSCOPE_VMA_A_NAME, v->name));
@@ -375,7 +377,7 @@ static void vma_get(const struct nlmsghdr *req, struct nlattr **tb)
 			    offset_of(req, tb[VMSCOPE_VMA_A_ADDR]), -1);
 			goto out;
 		}
-		put_vma(req, &v[i], pid, 0);
+		put_vma(req, &v[i], 0);
 		ack(req, 0, NULL, -1, -1);
 		goto out;
 	}
@@ -394,7 +396,7 @@ static void vma_get(const struct nlmsghdr *req, struct nlattr **tb)
 		if (v[i].end <= rs || v[i].start >= re ||
 		    (v[i].flags & need) != need || (v[i].flags & forbid))
 			continue;
-		put_vma(req, &v[i], pid,
+		put_vma(req, &v[i],
 			NLM_F_MULTI | (intr && sent ? NLM_F_DUMP_INTR : 0));
 		sent++;
 	}

@@ -192,30 +192,31 @@ enum vmscope_query_flags {
  * enum vmscope_vma_attrs - attributes of VMSCOPE_CMD_VMA_GET
  *
  * Request attributes:
- * @VMSCOPE_VMA_A_PID: u32, target pid (request); the target's pid in the
- *	sender's pid namespace (reply)
+ * @VMSCOPE_VMA_A_PID: u32, target pid (request only)
  * @VMSCOPE_VMA_A_ADDR: u64, user address to look up (do only)
  * @VMSCOPE_VMA_A_QUERY_FLAGS: u32, VMSCOPE_QUERY_F_* bits (do only)
  * @VMSCOPE_VMA_A_RANGE_START: u64, dump filter: lowest address of interest
- * @VMSCOPE_VMA_A_RANGE_END: u64, dump filter: end (exclusive) of the range
+ * @VMSCOPE_VMA_A_RANGE_END: u64, dump filter: end (exclusive) of the range;
+ *	must be above RANGE_START
  * @VMSCOPE_VMA_A_FLAGS_REQUIRED: u64, dump filter: VMSCOPE_VMA_F_* bits
- *	(as 1 << bit) that every reported VMA has
+ *	(as 1 << bit) that every reported VMA has; undefined bits are -EINVAL
  * @VMSCOPE_VMA_A_FLAGS_FORBIDDEN: u64, dump filter: bits that no reported
- *	VMA has
+ *	VMA has; undefined bits are -EINVAL
  *
- * Reply attributes, one message per VMA:
+ * Reply attributes, one message per VMA.  START, END, FLAGS and PAGE_SIZE
+ * are always present.  OFFSET, DEV_MAJOR, DEV_MINOR and INODE are present
+ * exactly when the VMA maps a file; /proc/PID/maps prints 0 for them
+ * otherwise.  NAME is present when the VMA has a name.
  * @VMSCOPE_VMA_A_START: u64, first address of the VMA
  * @VMSCOPE_VMA_A_END: u64, first address above the VMA
  * @VMSCOPE_VMA_A_FLAGS: u64, VMSCOPE_VMA_F_* bits (as 1 << bit)
- * @VMSCOPE_VMA_A_OFFSET: u64, file offset in bytes (vm_pgoff << PAGE_SHIFT),
- *	as the offset column of /proc/PID/maps
- * @VMSCOPE_VMA_A_DEV_MAJOR: u32, major of the mapped file's device, 0 if none
- * @VMSCOPE_VMA_A_DEV_MINOR: u32, minor of the mapped file's device, 0 if none
- * @VMSCOPE_VMA_A_INODE: u64, inode number of the mapped file, 0 if none
+ * @VMSCOPE_VMA_A_OFFSET: u64, file offset in bytes (vm_pgoff << PAGE_SHIFT)
+ * @VMSCOPE_VMA_A_DEV_MAJOR: u32, major of the mapped file's device
+ * @VMSCOPE_VMA_A_DEV_MINOR: u32, minor of the mapped file's device
+ * @VMSCOPE_VMA_A_INODE: u64, inode number of the mapped file
  * @VMSCOPE_VMA_A_NAME: string, the name exactly as /proc/PID/maps prints it
  *	(a path, with "\n" escaped as "\012" and " (deleted)" appended when
  *	unlinked; "[heap]", "[stack]", "[vdso]", "[vvar]", "[anon:NAME]" ...).
- *	Absent for a nameless anonymous mapping.
  * @VMSCOPE_VMA_A_PAGE_SIZE: u64, the kernel page size backing the VMA
  *	(KernelPageSize in smaps)
  * @VMSCOPE_VMA_A_PAD: padding for 64-bit attributes, never meaningful
