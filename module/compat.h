@@ -66,6 +66,18 @@ static inline bool vmscope_vma_is_stack(const struct vm_area_struct *vma)
 }
 #endif
 
+/*
+ * An mm's RSS counter, exact as /proc/PID/status prints it.  Since 6.2 the
+ * counters are per-CPU and get_mm_counter() reads only the approximate
+ * global part; sum the CPUs' shares instead, as task_mem() does.
+ */
+#if VMSCOPE_KERNEL_SINCE(6, 2)
+#define vmscope_mm_counter(mm, member) \
+	percpu_counter_sum_positive(&(mm)->rss_stat[member])
+#else
+#define vmscope_mm_counter(mm, member)	get_mm_counter(mm, member)
+#endif
+
 /* vm_flags bits that only newer kernels (or some configs) have. */
 #ifndef VM_SHADOW_STACK		/* 6.6 */
 #define VM_SHADOW_STACK		VM_NONE

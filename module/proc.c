@@ -65,10 +65,10 @@ static void vmscope_proc_mm(struct vmscope_proc *p, struct mm_struct *mm)
 
 	p->map_count = mm->map_count;
 	p->total_vm = mm->total_vm;
-	p->rss_file = get_mm_counter(mm, MM_FILEPAGES);
-	p->rss_anon = get_mm_counter(mm, MM_ANONPAGES);
-	p->rss_shmem = get_mm_counter(mm, MM_SHMEMPAGES);
-	p->swap = get_mm_counter(mm, MM_SWAPENTS);
+	p->rss_file = vmscope_mm_counter(mm, MM_FILEPAGES);
+	p->rss_anon = vmscope_mm_counter(mm, MM_ANONPAGES);
+	p->rss_shmem = vmscope_mm_counter(mm, MM_SHMEMPAGES);
+	p->swap = vmscope_mm_counter(mm, MM_SWAPENTS);
 }
 
 static int vmscope_proc_fill(struct sk_buff *msg, const struct vmscope_proc *p,
