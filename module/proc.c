@@ -123,7 +123,8 @@ int vmscope_proc_get_doit(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, VMSCOPE_PROC_A_PID))
+	if (VMSCOPE_REQUIRE(info->extack, info->attrs, VMSCOPE_PROC_A_PID,
+			    "missing the PID attribute"))
 		return -EINVAL;
 
 	p = kzalloc(sizeof(*p), GFP_KERNEL);

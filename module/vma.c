@@ -274,7 +274,8 @@ int vmscope_vma_get_start(struct netlink_callback *cb)
 	struct vmscope_vma_dump *d;
 	int err;
 
-	if (NL_REQ_ATTR_CHECK(extack, NULL, attrs, VMSCOPE_VMA_A_PID))
+	if (VMSCOPE_REQUIRE(extack, attrs, VMSCOPE_VMA_A_PID,
+			    "missing the PID attribute"))
 		return -EINVAL;
 	if (attrs[VMSCOPE_VMA_A_ADDR] || attrs[VMSCOPE_VMA_A_QUERY_FLAGS]) {
 		NL_SET_ERR_MSG_ATTR(extack, attrs[VMSCOPE_VMA_A_ADDR] ?:
@@ -425,8 +426,10 @@ int vmscope_vma_get_doit(struct sk_buff *skb, struct genl_info *info)
 	char *buf;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, VMSCOPE_VMA_A_PID) ||
-	    GENL_REQ_ATTR_CHECK(info, VMSCOPE_VMA_A_ADDR))
+	if (VMSCOPE_REQUIRE(info->extack, attrs, VMSCOPE_VMA_A_PID,
+			    "missing the PID attribute") ||
+	    VMSCOPE_REQUIRE(info->extack, attrs, VMSCOPE_VMA_A_ADDR,
+			    "missing the ADDR attribute (a dump lists every VMA)"))
 		return -EINVAL;
 	addr = nla_get_u64(attrs[VMSCOPE_VMA_A_ADDR]);
 	if (attrs[VMSCOPE_VMA_A_QUERY_FLAGS])

@@ -11,6 +11,19 @@
 struct mm_struct;
 struct pid;
 
+/*
+ * A required attribute: if it is missing, report its type (MISS_TYPE) and
+ * a message naming it, so that no rejection comes without a message.
+ */
+#define VMSCOPE_REQUIRE(extack, attrs, type, msg) ({			\
+	struct netlink_ext_ack *__ext = (extack);			\
+	bool __missing = NL_REQ_ATTR_CHECK(__ext, NULL, attrs, type);	\
+									\
+	if (__missing)							\
+		NL_SET_ERR_MSG(__ext, msg);				\
+	__missing;							\
+})
+
 extern bool vmscope_allow_same_user;
 extern struct genl_family vmscope_nl_family;
 
