@@ -235,6 +235,8 @@ nla_put_failure:
  * @required: VMSCOPE_VMA_F_* bits every reported VMA has
  * @forbidden: VMSCOPE_VMA_F_* bits no reported VMA has
  * @done: the walk reached @end; the next round ends the dump
+ * @start_err: an error of the request, reported by the first round
+ * @start_extack: its message, for kernels whose .start has no extack
  * @buf: room for a VMA's name, allocated before any lock is taken
  */
 struct vmscope_vma_dump {
@@ -245,6 +247,8 @@ struct vmscope_vma_dump {
 	u64 required;
 	u64 forbidden;
 	bool done;
+	int start_err;
+	struct netlink_ext_ack start_extack;
 	char buf[VMSCOPE_NAME_BUF];
 };
 
@@ -267,11 +271,11 @@ static int vmscope_vma_flags_attr(const struct nlattr *attr, u64 *flags,
 	return 0;
 }
 
-int vmscope_vma_get_start(struct netlink_callback *cb)
+/* Parse, check and resolve a dump request into @d. */
+static int vmscope_vma_dump_init(struct vmscope_vma_dump *d,
+				 struct nlattr **attrs, struct sk_buff *skb,
+				 struct netlink_ext_ack *extack)
 {
-	struct nlattr **attrs = vmscope_dump_attrs(cb);
-	struct netlink_ext_ack *extack = cb->extack;
-	struct vmscope_vma_dump *d;
 	int err;
 
 	if (VMSCOPE_REQUIRE(extack, attrs, VMSCOPE_VMA_A_PID,
@@ -283,10 +287,6 @@ int vmscope_vma_get_start(struct netlink_callback *cb)
 				    "address lookup is a do request, not a dump");
 		return -EINVAL;
 	}
-
-	d = kzalloc(sizeof(*d), GFP_KERNEL);
-	if (!d)
-		return -ENOMEM;
 	d->end = ULONG_MAX;
 	if (attrs[VMSCOPE_VMA_A_RANGE_START])
 		d->pos = nla_get_u64(attrs[VMSCOPE_VMA_A_RANGE_START]);
@@ -295,30 +295,46 @@ int vmscope_vma_get_start(struct netlink_callback *cb)
 	if (d->end <= d->pos) {
 		NL_SET_ERR_MSG_ATTR(extack, attrs[VMSCOPE_VMA_A_RANGE_END],
 				    "range end must be above range start");
-		err = -EINVAL;
-		goto err_free;
+		return -EINVAL;
 	}
 	err = vmscope_vma_flags_attr(attrs[VMSCOPE_VMA_A_FLAGS_REQUIRED],
 				     &d->required, extack) ?:
 	      vmscope_vma_flags_attr(attrs[VMSCOPE_VMA_A_FLAGS_FORBIDDEN],
 				     &d->forbidden, extack);
 	if (err)
-		goto err_free;
+		return err;
 
-	err = vmscope_target_get(&d->target, cb->skb, attrs[VMSCOPE_VMA_A_PID],
-				 extack);
-	if (err)
-		goto err_free;
+	return vmscope_target_get(&d->target, skb, attrs[VMSCOPE_VMA_A_PID],
+				  extack);
+}
+
+int vmscope_vma_get_start(struct netlink_callback *cb)
+{
+	struct vmscope_vma_dump *d;
+	int err;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	/*
+	 * Before 6.2, genetlink gives .start no extack (cb->extack is NULL)
+	 * and an error returned here reaches the caller without a message.
+	 * Then keep the error and its message, and fail the first round
+	 * instead: a round's extack does reach the caller, in NLMSG_DONE.
+	 */
+	err = vmscope_vma_dump_init(d, vmscope_dump_attrs(cb), cb->skb,
+				    cb->extack ?: &d->start_extack);
+	if (err && cb->extack) {
+		/* .done is not called when .start fails. */
+		kfree(d);
+		return err;
+	}
+	d->start_err = err;
 
 	*vmscope_dump_ctx(cb) = d;
 	/* Every skb of the dump must be able to hold the longest name. */
 	cb->min_dump_alloc = NLMSG_GOODSIZE + 4 * VMSCOPE_NAME_BUF;
 	return 0;
-
-err_free:
-	/* .done is not called when .start fails. */
-	kfree(d);
-	return err;
 }
 
 /*
@@ -379,6 +395,14 @@ int vmscope_vma_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	struct mm_struct *mm = d->target.mm;
 	int sent = 0, ret;
 
+	if (d->start_err) {
+		if (cb->extack) {
+			cb->extack->_msg = d->start_extack._msg;
+			cb->extack->bad_attr = d->start_extack.bad_attr;
+			cb->extack->miss_type = d->start_extack.miss_type;
+		}
+		return d->start_err;
+	}
 	if (d->done)
 		return 0;
 	/*
