@@ -15,46 +15,53 @@
 #include "cli.h"
 #include "format.h"
 
-/* Indexed by enum vmscope_vma_flags; mnemonics as smaps' VmFlags line. */
+/*
+ * Indexed by enum vmscope_vma_flags; mnemonics as smaps' VmFlags line.
+ * Each name sits NUL-padded in a 16-byte slot with its length, so that
+ * the JSON formatter copies it with one fixed-size move.
+ */
+#define VS_FLAG(n, mn)	{ n, mn, sizeof(n) - 1 }
+
 static const struct {
-	const char *name;
+	char name[16];
 	const char *mnemonic;
+	unsigned char len;
 } vs_flags[] = {
-	[VMSCOPE_VMA_F_READ]		= { "read",		"rd" },
-	[VMSCOPE_VMA_F_WRITE]		= { "write",		"wr" },
-	[VMSCOPE_VMA_F_EXEC]		= { "exec",		"ex" },
-	[VMSCOPE_VMA_F_SHARED]		= { "shared",		"sh" },
-	[VMSCOPE_VMA_F_MAYREAD]		= { "mayread",		"mr" },
-	[VMSCOPE_VMA_F_MAYWRITE]	= { "maywrite",		"mw" },
-	[VMSCOPE_VMA_F_MAYEXEC]		= { "mayexec",		"me" },
-	[VMSCOPE_VMA_F_MAYSHARE]	= { "mayshare",		"ms" },
-	[VMSCOPE_VMA_F_GROWSDOWN]	= { "growsdown",	"gd" },
-	[VMSCOPE_VMA_F_PFNMAP]		= { "pfnmap",		"pf" },
-	[VMSCOPE_VMA_F_LOCKED]		= { "locked",		"lo" },
-	[VMSCOPE_VMA_F_IO]		= { "io",		"io" },
-	[VMSCOPE_VMA_F_SEQ_READ]	= { "seqread",		"sr" },
-	[VMSCOPE_VMA_F_RAND_READ]	= { "randread",		"rr" },
-	[VMSCOPE_VMA_F_DONTCOPY]	= { "dontcopy",		"dc" },
-	[VMSCOPE_VMA_F_DONTEXPAND]	= { "dontexpand",	"de" },
-	[VMSCOPE_VMA_F_LOCKONFAULT]	= { "lockonfault",	"lf" },
-	[VMSCOPE_VMA_F_ACCOUNT]		= { "account",		"ac" },
-	[VMSCOPE_VMA_F_NORESERVE]	= { "noreserve",	"nr" },
-	[VMSCOPE_VMA_F_HUGETLB]		= { "hugetlb",		"ht" },
-	[VMSCOPE_VMA_F_SYNC]		= { "sync",		"sf" },
-	[VMSCOPE_VMA_F_WIPEONFORK]	= { "wipeonfork",	"wf" },
-	[VMSCOPE_VMA_F_DONTDUMP]	= { "dontdump",		"dd" },
-	[VMSCOPE_VMA_F_SOFTDIRTY]	= { "softdirty",	"sd" },
-	[VMSCOPE_VMA_F_MIXEDMAP]	= { "mixedmap",		"mm" },
-	[VMSCOPE_VMA_F_HUGEPAGE]	= { "hugepage",		"hg" },
-	[VMSCOPE_VMA_F_NOHUGEPAGE]	= { "nohugepage",	"nh" },
-	[VMSCOPE_VMA_F_MERGEABLE]	= { "mergeable",	"mg" },
-	[VMSCOPE_VMA_F_UFFD_MISSING]	= { "uffd_missing",	"um" },
-	[VMSCOPE_VMA_F_UFFD_WP]		= { "uffd_wp",		"uw" },
-	[VMSCOPE_VMA_F_UFFD_MINOR]	= { "uffd_minor",	"ui" },
-	[VMSCOPE_VMA_F_SHADOW_STACK]	= { "shadow_stack",	"ss" },
-	[VMSCOPE_VMA_F_SEALED]		= { "sealed",		"sl" },
-	[VMSCOPE_VMA_F_DROPPABLE]	= { "droppable",	"dp" },
-	[VMSCOPE_VMA_F_ARCH_1]		= { "arch_1",		"ar" },
+	[VMSCOPE_VMA_F_READ]		= VS_FLAG("read",		"rd"),
+	[VMSCOPE_VMA_F_WRITE]		= VS_FLAG("write",		"wr"),
+	[VMSCOPE_VMA_F_EXEC]		= VS_FLAG("exec",		"ex"),
+	[VMSCOPE_VMA_F_SHARED]		= VS_FLAG("shared",		"sh"),
+	[VMSCOPE_VMA_F_MAYREAD]		= VS_FLAG("mayread",		"mr"),
+	[VMSCOPE_VMA_F_MAYWRITE]	= VS_FLAG("maywrite",		"mw"),
+	[VMSCOPE_VMA_F_MAYEXEC]		= VS_FLAG("mayexec",		"me"),
+	[VMSCOPE_VMA_F_MAYSHARE]	= VS_FLAG("mayshare",		"ms"),
+	[VMSCOPE_VMA_F_GROWSDOWN]	= VS_FLAG("growsdown",		"gd"),
+	[VMSCOPE_VMA_F_PFNMAP]		= VS_FLAG("pfnmap",		"pf"),
+	[VMSCOPE_VMA_F_LOCKED]		= VS_FLAG("locked",		"lo"),
+	[VMSCOPE_VMA_F_IO]		= VS_FLAG("io",			"io"),
+	[VMSCOPE_VMA_F_SEQ_READ]	= VS_FLAG("seqread",		"sr"),
+	[VMSCOPE_VMA_F_RAND_READ]	= VS_FLAG("randread",		"rr"),
+	[VMSCOPE_VMA_F_DONTCOPY]	= VS_FLAG("dontcopy",		"dc"),
+	[VMSCOPE_VMA_F_DONTEXPAND]	= VS_FLAG("dontexpand",		"de"),
+	[VMSCOPE_VMA_F_LOCKONFAULT]	= VS_FLAG("lockonfault",	"lf"),
+	[VMSCOPE_VMA_F_ACCOUNT]		= VS_FLAG("account",		"ac"),
+	[VMSCOPE_VMA_F_NORESERVE]	= VS_FLAG("noreserve",		"nr"),
+	[VMSCOPE_VMA_F_HUGETLB]		= VS_FLAG("hugetlb",		"ht"),
+	[VMSCOPE_VMA_F_SYNC]		= VS_FLAG("sync",		"sf"),
+	[VMSCOPE_VMA_F_WIPEONFORK]	= VS_FLAG("wipeonfork",		"wf"),
+	[VMSCOPE_VMA_F_DONTDUMP]	= VS_FLAG("dontdump",		"dd"),
+	[VMSCOPE_VMA_F_SOFTDIRTY]	= VS_FLAG("softdirty",		"sd"),
+	[VMSCOPE_VMA_F_MIXEDMAP]	= VS_FLAG("mixedmap",		"mm"),
+	[VMSCOPE_VMA_F_HUGEPAGE]	= VS_FLAG("hugepage",		"hg"),
+	[VMSCOPE_VMA_F_NOHUGEPAGE]	= VS_FLAG("nohugepage",		"nh"),
+	[VMSCOPE_VMA_F_MERGEABLE]	= VS_FLAG("mergeable",		"mg"),
+	[VMSCOPE_VMA_F_UFFD_MISSING]	= VS_FLAG("uffd_missing",	"um"),
+	[VMSCOPE_VMA_F_UFFD_WP]		= VS_FLAG("uffd_wp",		"uw"),
+	[VMSCOPE_VMA_F_UFFD_MINOR]	= VS_FLAG("uffd_minor",		"ui"),
+	[VMSCOPE_VMA_F_SHADOW_STACK]	= VS_FLAG("shadow_stack",	"ss"),
+	[VMSCOPE_VMA_F_SEALED]		= VS_FLAG("sealed",		"sl"),
+	[VMSCOPE_VMA_F_DROPPABLE]	= VS_FLAG("droppable",		"dp"),
+	[VMSCOPE_VMA_F_ARCH_1]		= VS_FLAG("arch_1",		"ar"),
 };
 
 _Static_assert(ARRAY_SIZE(vs_flags) <= 64, "flags are a u64");
@@ -118,19 +125,130 @@ void vs_flag_label(unsigned int bit, char *buf, size_t len)
 		snprintf(buf, len, "bit%u", bit);
 }
 
+/*
+ * The output of every VMA is built in memory with these, not with printf:
+ * "vmscope maps" formats one line or object per VMA, and printf's parsing
+ * of the format string was most of the CLI's time per VMA.
+ */
+
+#define VS_D10(t)	t "0" t "1" t "2" t "3" t "4" \
+			t "5" t "6" t "7" t "8" t "9"
+#define VS_X16(t)	VS_D10(t) t "a" t "b" t "c" t "d" t "e" t "f"
+
+/* "00" to "99" and "00" to "ff": output two digits per step. */
+static const char vs_digits[] =
+	VS_D10("0") VS_D10("1") VS_D10("2") VS_D10("3") VS_D10("4")
+	VS_D10("5") VS_D10("6") VS_D10("7") VS_D10("8") VS_D10("9");
+static const char vs_xdigits[] =
+	VS_X16("0") VS_X16("1") VS_X16("2") VS_X16("3") VS_X16("4")
+	VS_X16("5") VS_X16("6") VS_X16("7") VS_X16("8") VS_X16("9")
+	VS_X16("a") VS_X16("b") VS_X16("c") VS_X16("d") VS_X16("e")
+	VS_X16("f");
+
+static const uint64_t vs_pow10[20] = {
+	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+	10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+	100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+	100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+	100000000000000000ULL, 1000000000000000000ULL,
+	10000000000000000000ULL,
+};
+
+/*
+ * The number of decimal digits of v >= 10: log10(2) ~ 1233 / 4096 times
+ * its bit length, corrected by one comparison.
+ */
+static unsigned int vs_dec_len(uint64_t v)
+{
+	unsigned int n = (64 - __builtin_clzll(v)) * 1233 >> 12;
+
+	return n + (v >= vs_pow10[n]);
+}
+
+/* v in decimal at p ("%" PRIu64); returns the end. */
+static char *vs_put_dec(char *p, uint64_t v)
+{
+	char *end;
+
+	if (v < 10) {
+		*p = '0' + v;
+		return p + 1;
+	}
+	end = p + vs_dec_len(v);
+	for (p = end; v >= 100; v /= 100) {
+		p -= 2;
+		memcpy(p, vs_digits + 2 * (v % 100), 2);
+	}
+	if (v >= 10)
+		memcpy(p - 2, vs_digits + 2 * v, 2);
+	else
+		p[-1] = '0' + v;
+	return end;
+}
+
+/* v in hex, zero-padded to at least width digits ("%0*" PRIx64). */
+static char *vs_put_hex(char *p, uint64_t v, unsigned int width)
+{
+	unsigned int n = (64 - __builtin_clzll(v | 1) + 3) / 4;
+	char *end;
+
+	if (n < width)
+		n = width;
+	end = p + n;
+	for (p = end; n >= 2; n -= 2, v >>= 8) {
+		p -= 2;
+		memcpy(p, vs_xdigits + 2 * (v & 0xff), 2);
+	}
+	if (n)
+		p[-1] = vs_xdigits[2 * (v & 0xf) + 1];
+	return end;
+}
+
+/* v right-aligned in width columns ("%*" PRIu64). */
+static char *vs_put_dec_right(char *p, uint64_t v, unsigned int width)
+{
+	unsigned int n = v < 10 ? 1 : vs_dec_len(v);
+
+	for (; n < width; n++)
+		*p++ = ' ';
+	return vs_put_dec(p, v);
+}
+
+/* Pad [start, end) with blanks on the right to width <= 16 ("%-*s"). */
+static char *vs_pad_right(char *start, char *end, size_t width)
+{
+	if ((size_t)(end - start) >= width)
+		return end;
+	memcpy(end, "                ", 16);
+	return start + width;
+}
+
 /* The perms column of /proc/PID/maps (fs/proc/task_mmu.c:show_map_vma). */
+static char *vs_put_perms(char *p, uint64_t flags)
+{
+	p[0] = flags & (1ULL << VMSCOPE_VMA_F_READ) ? 'r' : '-';
+	p[1] = flags & (1ULL << VMSCOPE_VMA_F_WRITE) ? 'w' : '-';
+	p[2] = flags & (1ULL << VMSCOPE_VMA_F_EXEC) ? 'x' : '-';
+	p[3] = flags & (1ULL << VMSCOPE_VMA_F_MAYSHARE) ? 's' : 'p';
+	return p + 4;
+}
+
 void vs_perms(uint64_t flags, char out[VS_PERMS_LEN])
 {
-	out[0] = flags & (1ULL << VMSCOPE_VMA_F_READ) ? 'r' : '-';
-	out[1] = flags & (1ULL << VMSCOPE_VMA_F_WRITE) ? 'w' : '-';
-	out[2] = flags & (1ULL << VMSCOPE_VMA_F_EXEC) ? 'x' : '-';
-	out[3] = flags & (1ULL << VMSCOPE_VMA_F_MAYSHARE) ? 's' : 'p';
-	out[4] = '\0';
+	*vs_put_perms(out, flags) = '\0';
+}
+
+/* "%02x:%02x" */
+static char *vs_put_dev(char *p, uint32_t major, uint32_t minor)
+{
+	p = vs_put_hex(p, major, 2);
+	*p++ = ':';
+	return vs_put_hex(p, minor, 2);
 }
 
 void vs_dev(uint32_t major, uint32_t minor, char out[VS_DEV_LEN])
 {
-	snprintf(out, VS_DEV_LEN, "%02x:%02x", major, minor);
+	*vs_put_dev(out, major, minor) = '\0';
 }
 
 /* A flag name, its smaps mnemonic or "bitN"; returns the bit or -1. */
@@ -187,23 +305,41 @@ int vs_parse_flags(const char *list, uint64_t *mask, char *bad, size_t badlen)
 }
 
 /*
- * A JSON string of len bytes: '"', '\' and control characters escaped,
- * every other byte (UTF-8 or not) passed through unchanged.
+ * A JSON string's contents for len bytes at p: '"', '\' and control
+ * characters escaped, every other byte (UTF-8 or not) passed through
+ * unchanged.  Needs 6 * len bytes of room; returns the end.
  */
-void vs_json_string(FILE *f, const char *s, size_t len)
+char *vs_json_escape(char *p, const char *s, size_t len)
 {
 	size_t i;
 
-	putc('"', f);
 	for (i = 0; i < len; i++) {
 		unsigned char c = s[i];
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			putc(c, f);
+		if (c == '"' || c == '\\') {
+			*p++ = '\\';
+			*p++ = c;
+		} else if (c < 0x20) {
+			p = VS_PUT_LIT(p, "\\u00");
+			memcpy(p, vs_xdigits + 2 * c, 2);
+			p += 2;
+		} else {
+			*p++ = c;
+		}
+	}
+	return p;
+}
+
+/* The same, quoted, to f. */
+void vs_json_string(FILE *f, const char *s, size_t len)
+{
+	char buf[6 * 256];
+	size_t n;
+
+	putc('"', f);
+	for (; len; s += n, len -= n) {
+		n = len < 256 ? len : 256;
+		fwrite(buf, 1, vs_json_escape(buf, s, n) - buf, f);
 	}
 	putc('"', f);
 }
@@ -230,23 +366,58 @@ void vs_json_bits(FILE *f, uint64_t bits, const char *(*name)(unsigned int))
 	putc(']', f);
 }
 
-/* One element of "vmscope maps --json"; the keys are a contract. */
-void vs_vma_json(FILE *f, const struct vs_vma *v)
+/* vs_json_bits(f, flags, vs_flag_name) at p; returns the end. */
+static char *vs_put_flags(char *p, uint64_t flags)
 {
-	char perms[VS_PERMS_LEN], dev[VS_DEV_LEN];
+	*p++ = '[';
+	for (; flags; flags &= flags - 1) {
+		unsigned int bit = __builtin_ctzll(flags);
 
-	vs_perms(v->flags, perms);
-	vs_dev(v->dev_major, v->dev_minor, dev);
-	fprintf(f, "{\"start\":%" PRIu64 ",\"end\":%" PRIu64
-		",\"size\":%" PRIu64 ",\"offset\":%" PRIu64
-		",\"perms\":\"%s\",\"dev\":\"%s\",\"inode\":%" PRIu64
-		",\"name\":",
-		v->start, v->end, v->end - v->start, v->offset,
-		perms, dev, v->inode);
-	vs_json_string(f, v->name ? v->name : "", v->name ? v->name_len : 0);
-	fputs(",\"flags\":", f);
-	vs_json_bits(f, v->flags, vs_flag_name);
-	fprintf(f, ",\"page_size\":%" PRIu64 "}", v->page_size);
+		*p++ = '"';
+		if (bit < ARRAY_SIZE(vs_flags)) {
+			memcpy(p, vs_flags[bit].name, sizeof(vs_flags->name));
+			p += vs_flags[bit].len;
+		} else {
+			p = VS_PUT_LIT(p, "bit");
+			p = vs_put_dec(p, bit);
+		}
+		*p++ = '"';
+		*p++ = ',';
+	}
+	if (p[-1] == ',')
+		p--;
+	*p++ = ']';
+	return p;
+}
+
+/*
+ * One element of "vmscope maps --json" at p, which has vs_vma_room(v)
+ * bytes; returns the end.  The keys are a contract.
+ */
+char *vs_vma_json(char *p, const struct vs_vma *v)
+{
+	p = VS_PUT_LIT(p, "{\"start\":");
+	p = vs_put_dec(p, v->start);
+	p = VS_PUT_LIT(p, ",\"end\":");
+	p = vs_put_dec(p, v->end);
+	p = VS_PUT_LIT(p, ",\"size\":");
+	p = vs_put_dec(p, v->end - v->start);
+	p = VS_PUT_LIT(p, ",\"offset\":");
+	p = vs_put_dec(p, v->offset);
+	p = VS_PUT_LIT(p, ",\"perms\":\"");
+	p = vs_put_perms(p, v->flags);
+	p = VS_PUT_LIT(p, "\",\"dev\":\"");
+	p = vs_put_dev(p, v->dev_major, v->dev_minor);
+	p = VS_PUT_LIT(p, "\",\"inode\":");
+	p = vs_put_dec(p, v->inode);
+	p = VS_PUT_LIT(p, ",\"name\":\"");
+	p = vs_json_escape(p, v->name, v->name_len);
+	p = VS_PUT_LIT(p, "\",\"flags\":");
+	p = vs_put_flags(p, v->flags);
+	p = VS_PUT_LIT(p, ",\"page_size\":");
+	p = vs_put_dec(p, v->page_size);
+	*p++ = '}';
+	return p;
 }
 
 void vs_vma_header(FILE *f)
@@ -255,18 +426,30 @@ void vs_vma_header(FILE *f)
 		"Perm", "Offset", "Device", "Inode", "Mapping");
 }
 
-void vs_vma_row(FILE *f, const struct vs_vma *v)
+/*
+ * One table row at p, which has vs_vma_room(v) bytes; returns the end.
+ * printf("%016" PRIx64 " %8" PRIu64 " %s %08" PRIx64 " %-7s %-10" PRIu64
+ * " %s\n") of start, size in KiB, perms, offset, dev, inode and name.
+ */
+char *vs_vma_row(char *p, const struct vs_vma *v)
 {
-	char perms[VS_PERMS_LEN], dev[VS_DEV_LEN];
-
-	vs_perms(v->flags, perms);
-	vs_dev(v->dev_major, v->dev_minor, dev);
-	fprintf(f, "%016" PRIx64 " %8" PRIu64 " %s %08" PRIx64 " %-7s %-10"
-		PRIu64 " ", v->start, (v->end - v->start) >> 10, perms,
-		v->offset, dev, v->inode);
-	if (v->name)
-		fwrite(v->name, 1, v->name_len, f);
-	putc('\n', f);
+	p = vs_put_hex(p, v->start, 16);
+	*p++ = ' ';
+	p = vs_put_dec_right(p, (v->end - v->start) >> 10, 8);
+	*p++ = ' ';
+	p = vs_put_perms(p, v->flags);
+	*p++ = ' ';
+	p = vs_put_hex(p, v->offset, 8);
+	*p++ = ' ';
+	p = vs_pad_right(p, vs_put_dev(p, v->dev_major, v->dev_minor), 7);
+	*p++ = ' ';
+	p = vs_pad_right(p, vs_put_dec(p, v->inode), 10);
+	*p++ = ' ';
+	if (v->name_len)
+		memcpy(p, v->name, v->name_len);
+	p += v->name_len;
+	*p++ = '\n';
+	return p;
 }
 
 /*

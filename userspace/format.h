@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+
+/* Append string literal s at p: a fixed-size copy the compiler inlines. */
+#define VS_PUT_LIT(p, s) (memcpy(p, s, sizeof(s) - 1), (p) + sizeof(s) - 1)
 
 /* One VMA as VMSCOPE_CMD_VMA_GET reports it. */
 struct vs_vma {
@@ -20,9 +24,19 @@ struct vs_vma {
 	uint64_t page_size;
 	uint32_t dev_major;
 	uint32_t dev_minor;
-	char *name;		/* NULL: no VMSCOPE_VMA_A_NAME */
+	const char *name;	/* name_len bytes, NULL if none; not owned */
 	size_t name_len;
 };
+
+/*
+ * Room that vs_vma_json() and vs_vma_row() need at most for v: 840 bytes
+ * with every number at its longest and all 64 flags, and 6 bytes per byte
+ * of name (a control character is "\u00XX").
+ */
+static inline size_t vs_vma_room(const struct vs_vma *v)
+{
+	return 1024 + 6 * v->name_len;
+}
 
 #define VS_PERMS_LEN	5	/* "r-xp" and its NUL */
 #define VS_DEV_LEN	24	/* "%02x:%02x" of two u32 and its NUL */
@@ -40,10 +54,11 @@ int vs_parse_flags(const char *list, uint64_t *mask, char *bad, size_t badlen);
 unsigned int vs_feature_count(void);
 const char *vs_feature_name(unsigned int bit);
 
+char *vs_json_escape(char *p, const char *s, size_t len);
 void vs_json_string(FILE *f, const char *s, size_t len);
 void vs_json_bits(FILE *f, uint64_t bits, const char *(*name)(unsigned int));
-void vs_vma_json(FILE *f, const struct vs_vma *v);
-void vs_vma_row(FILE *f, const struct vs_vma *v);
+char *vs_vma_json(char *p, const struct vs_vma *v);
+char *vs_vma_row(char *p, const struct vs_vma *v);
 void vs_vma_header(FILE *f);
 
 int vs_parse_u64(const char *s, uint64_t *val);

@@ -18,10 +18,19 @@
 #include "format.h"
 #include "nl.h"
 
+/*
+ * The VMAs of the reply, formatted as they arrive (table rows or JSON
+ * objects) and printed only once the reply is complete: an error or a
+ * restarted dump prints nothing of them.
+ */
 struct vs_vmas {
-	struct vs_vma *v;
-	size_t n;
+	char *buf;
+	size_t len;
 	size_t cap;
+	size_t n;		/* VMAs in buf */
+	uint64_t end;		/* end of the last one */
+	uint64_t kb;		/* their total size in KiB */
+	int json;
 };
 
 struct vs_maps_args {
@@ -40,39 +49,62 @@ struct vs_maps_args {
 static void vs_vmas_reset(void *arg)
 {
 	struct vs_vmas *l = arg;
-	size_t i;
 
-	for (i = 0; i < l->n; i++)
-		free(l->v[i].name);
+	l->len = 0;
 	l->n = 0;
+	l->end = 0;
+	l->kb = 0;
 }
 
-static int vs_vma_cb(struct vs_nl *nl, struct nl_msg *msg, void *arg)
+/* Make room for at least room more bytes in l->buf. */
+static int vs_vmas_reserve(struct vs_vmas *l, size_t room)
+{
+	size_t cap = l->cap ? l->cap : 64 * 1024;
+	char *buf;
+
+	while (cap - l->len < room)
+		cap *= 2;
+	buf = realloc(l->buf, cap);
+	if (!buf)
+		return -ENOMEM;
+	l->buf = buf;
+	l->cap = cap;
+	return 0;
+}
+
+static int vs_vma_cb(struct vs_nl *nl, struct nlmsghdr *nlh, void *arg)
 {
 	struct nlattr *tb[VMSCOPE_VMA_A_MAX + 1];
 	struct vs_vmas *l = arg;
 	struct vs_vma v = { 0 };
+	size_t room;
+	char *p;
 	int ret;
 
-	ret = vs_nl_parse(nl, msg, &vs_nl_vma_reply, tb);
+	ret = vs_nl_parse(nl, nlh, &vs_nl_vma_reply, tb);
 	if (ret)
 		return ret;
 
-	v.start = nla_get_u64(tb[VMSCOPE_VMA_A_START]);
-	v.end = nla_get_u64(tb[VMSCOPE_VMA_A_END]);
-	v.flags = nla_get_u64(tb[VMSCOPE_VMA_A_FLAGS]);
+	v.start = vs_nla_u64(tb[VMSCOPE_VMA_A_START]);
+	v.end = vs_nla_u64(tb[VMSCOPE_VMA_A_END]);
+	v.flags = vs_nla_u64(tb[VMSCOPE_VMA_A_FLAGS]);
 	if (tb[VMSCOPE_VMA_A_OFFSET])
-		v.offset = nla_get_u64(tb[VMSCOPE_VMA_A_OFFSET]);
+		v.offset = vs_nla_u64(tb[VMSCOPE_VMA_A_OFFSET]);
 	if (tb[VMSCOPE_VMA_A_DEV_MAJOR])
-		v.dev_major = nla_get_u32(tb[VMSCOPE_VMA_A_DEV_MAJOR]);
+		v.dev_major = vs_nla_u32(tb[VMSCOPE_VMA_A_DEV_MAJOR]);
 	if (tb[VMSCOPE_VMA_A_DEV_MINOR])
-		v.dev_minor = nla_get_u32(tb[VMSCOPE_VMA_A_DEV_MINOR]);
+		v.dev_minor = vs_nla_u32(tb[VMSCOPE_VMA_A_DEV_MINOR]);
 	if (tb[VMSCOPE_VMA_A_INODE])
-		v.inode = nla_get_u64(tb[VMSCOPE_VMA_A_INODE]);
-	v.page_size = nla_get_u64(tb[VMSCOPE_VMA_A_PAGE_SIZE]);
+		v.inode = vs_nla_u64(tb[VMSCOPE_VMA_A_INODE]);
+	v.page_size = vs_nla_u64(tb[VMSCOPE_VMA_A_PAGE_SIZE]);
+	if (tb[VMSCOPE_VMA_A_NAME]) {
+		/* NLA_STRING policy: the last byte is the NUL. */
+		v.name = vs_nla_data(tb[VMSCOPE_VMA_A_NAME]);
+		v.name_len = tb[VMSCOPE_VMA_A_NAME]->nla_len - NLA_HDRLEN - 1;
+	}
 
 	/* The contract: non-empty VMAs, ascending, never overlapping. */
-	if (v.start >= v.end || (l->n && v.start < l->v[l->n - 1].end)) {
+	if (v.start >= v.end || (l->n && v.start < l->end)) {
 		snprintf(nl->why, sizeof(nl->why),
 			 "VMA_GET reply: VMA %" PRIx64 "-%" PRIx64
 			 " is empty, out of order or overlapping",
@@ -80,27 +112,21 @@ static int vs_vma_cb(struct vs_nl *nl, struct nl_msg *msg, void *arg)
 		return VS_NL_EMALFORMED;
 	}
 
-	if (tb[VMSCOPE_VMA_A_NAME]) {
-		/* NLA_STRING policy: the last byte is the NUL. */
-		v.name_len = nla_len(tb[VMSCOPE_VMA_A_NAME]) - 1;
-		v.name = malloc(v.name_len + 1);
-		if (!v.name)
-			return -ENOMEM;
-		memcpy(v.name, nla_data(tb[VMSCOPE_VMA_A_NAME]), v.name_len + 1);
+	room = vs_vma_room(&v) + 4;
+	if (l->cap - l->len < room && vs_vmas_reserve(l, room))
+		return -ENOMEM;
+	p = l->buf + l->len;
+	if (l->json) {
+		/* vs_maps_print() puts the "[" and the "\n]" around. */
+		p = l->n ? VS_PUT_LIT(p, ",\n  ") : VS_PUT_LIT(p, "\n  ");
+		p = vs_vma_json(p, &v);
+	} else {
+		p = vs_vma_row(p, &v);
+		l->kb += (v.end - v.start) >> 10;
 	}
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		struct vs_vma *nv = realloc(l->v, cap * sizeof(*nv));
-
-		if (!nv) {
-			free(v.name);
-			return -ENOMEM;
-		}
-		l->v = nv;
-		l->cap = cap;
-	}
-	l->v[l->n++] = v;
+	l->len = p - l->buf;
+	l->n++;
+	l->end = v.end;
 	return 0;
 }
 
@@ -167,27 +193,18 @@ static void vs_maps_header(const struct vs_proc *p)
 	printf("vmas   %" PRIu64 "\n\n", v[VMSCOPE_PROC_A_MAP_COUNT]);
 }
 
-static void vs_maps_print(const struct vs_vmas *l, int json)
+static void vs_maps_print(const struct vs_vmas *l)
 {
-	uint64_t kb = 0;
-	size_t i;
-
-	if (json) {
-		printf("[");
-		for (i = 0; i < l->n; i++) {
-			printf(i ? ",\n  " : "\n  ");
-			vs_vma_json(stdout, &l->v[i]);
-		}
-		printf(l->n ? "\n]\n" : "]\n");
+	if (l->json) {
+		putchar('[');
+		fwrite(l->buf, 1, l->len, stdout);
+		fputs(l->n ? "\n]\n" : "]\n", stdout);
 		return;
 	}
 	vs_vma_header(stdout);
-	for (i = 0; i < l->n; i++) {
-		vs_vma_row(stdout, &l->v[i]);
-		kb += (l->v[i].end - l->v[i].start) >> 10;
-	}
+	fwrite(l->buf, 1, l->len, stdout);
 	printf("---------------- --------\n");
-	printf("total kB         %8" PRIu64 "\n", kb);
+	printf("total kB         %8" PRIu64 "\n", l->kb);
 }
 
 static int vs_maps_parse(int argc, char **argv, struct vs_maps_args *a)
@@ -278,6 +295,7 @@ int vs_cmd_maps(int argc, char **argv)
 	ret = vs_maps_parse(argc, argv, &a);
 	if (ret)
 		return ret < 0 ? VS_EXIT_OK : ret;
+	l.json = a.json;
 
 	ret = vs_nl_init(&nl);
 	if (ret)
@@ -303,10 +321,9 @@ int vs_cmd_maps(int argc, char **argv)
 
 	if (!a.json)
 		vs_maps_header(&p);
-	vs_maps_print(&l, a.json);
+	vs_maps_print(&l);
 out:
-	vs_vmas_reset(&l);
-	free(l.v);
+	free(l.buf);
 	vs_nl_free(&nl);
 	return ret;
 }

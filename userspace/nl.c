@@ -2,9 +2,13 @@
 /*
  * vmscope CLI: one generic netlink context, extended-ack error reporting,
  * dumps restarted on NLM_F_DUMP_INTR, and client-side reply validation.
+ * Replies are read with nl_recv() and walked in place: libnl's
+ * nl_recvmsgs() would copy every message of a dump, one per VMA, into a
+ * freshly allocated 4 KiB nl_msg.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -197,41 +201,66 @@ static void vs_nl_attr_name(const struct vs_nl_reply *spec, int type,
 		snprintf(buf, len, "%d", type);
 }
 
+/* Minimum payloads of the policy types we use, as libnl's nla_parse(). */
+static const uint16_t vs_nla_minlen[NLA_TYPE_MAX + 1] = {
+	[NLA_U8]	= sizeof(uint8_t),
+	[NLA_U16]	= sizeof(uint16_t),
+	[NLA_U32]	= sizeof(uint32_t),
+	[NLA_U64]	= sizeof(uint64_t),
+	[NLA_STRING]	= 1,
+};
+
+/* libnl's validate_nla(): the length limits, and a string's NUL. */
+static int vs_nla_valid(const struct nlattr *nla, const struct nla_policy *pt)
+{
+	int len = nla->nla_len - NLA_HDRLEN;
+	int min = pt->minlen ? pt->minlen : vs_nla_minlen[pt->type];
+
+	if (len < min || (pt->maxlen && len > pt->maxlen))
+		return 0;
+	return pt->type != NLA_STRING || !vs_nla_data(nla)[len - 1];
+}
+
 /*
  * Parse a reply with spec's policy and check its mandatory attributes.
+ * The rules of libnl's genlmsg_parse(): types above maxattr are ignored,
+ * the last of repeated attributes wins, trailing bytes are ignored.  It is
+ * done here, inline, because it runs once per VMA of a dump.
  * Returns 0 or VS_NL_EMALFORMED with the reason in nl->why.
  */
-int vs_nl_parse(struct vs_nl *nl, struct nl_msg *msg,
+int vs_nl_parse(struct vs_nl *nl, const struct nlmsghdr *nlh,
 		const struct vs_nl_reply *spec, struct nlattr **tb)
 {
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	const size_t hdrlen = NLMSG_HDRLEN + GENL_HDRLEN;
+	struct nlattr *nla;
 	char name[32];
-	int err, i;
+	int rem, i;
 
-	err = genlmsg_parse(nlh, 0, tb, spec->maxattr, spec->policy);
-	if (err < 0) {
-		struct nlattr *nla;
-		int rem, type = -1;
-
-		/* libnl does not say which attribute failed: find it. */
-		if (genlmsg_valid_hdr(nlh, 0))
-			nla_for_each_attr(nla, genlmsg_attrdata(nlmsg_data(nlh), 0),
-					  genlmsg_attrlen(nlmsg_data(nlh), 0), rem)
-				if (nla_validate(nla, nla->nla_len,
-						 spec->maxattr, spec->policy) < 0) {
-					type = nla_type(nla);
-					break;
-				}
-		if (type >= 0) {
-			vs_nl_attr_name(spec, type, name, sizeof(name));
-			snprintf(nl->why, sizeof(nl->why),
-				 "%s reply: bad attribute %s", spec->name,
-				 name);
-		} else {
-			snprintf(nl->why, sizeof(nl->why), "%s reply: %s",
-				 spec->name, nl_geterror(err));
-		}
+	memset(tb, 0, (spec->maxattr + 1) * sizeof(*tb));
+	if (nlh->nlmsg_len < hdrlen) {
+		snprintf(nl->why, sizeof(nl->why), "%s reply: %s", spec->name,
+			 nl_geterror(-NLE_MSG_TOOSHORT));
 		return VS_NL_EMALFORMED;
+	}
+
+	nla = (struct nlattr *)((char *)nlh + hdrlen);
+	rem = nlh->nlmsg_len - hdrlen;
+	while (rem >= NLA_HDRLEN && nla->nla_len >= NLA_HDRLEN &&
+	       nla->nla_len <= rem) {
+		int type = nla->nla_type & NLA_TYPE_MASK;
+
+		if (type <= spec->maxattr) {
+			if (!vs_nla_valid(nla, &spec->policy[type])) {
+				vs_nl_attr_name(spec, type, name, sizeof(name));
+				snprintf(nl->why, sizeof(nl->why),
+					 "%s reply: bad attribute %s",
+					 spec->name, name);
+				return VS_NL_EMALFORMED;
+			}
+			tb[type] = nla;
+		}
+		rem -= NLA_ALIGN(nla->nla_len);
+		nla = (struct nlattr *)((char *)nla + NLA_ALIGN(nla->nla_len));
 	}
 
 	for (i = 0; spec->mandatory[i]; i++) {
@@ -328,86 +357,94 @@ int vs_nl_parse_ack(const struct nlmsghdr *nlh, struct vs_nl_error *e)
 	return 0;
 }
 
-static void vs_nl_set_error(struct vs_nl *nl, const struct nlmsghdr *nlh)
+/* The errno and extack of an NLMSG_ERROR or NLMSG_DONE into nl->err. */
+static int vs_nl_set_error(struct vs_nl *nl, const struct nlmsghdr *nlh)
 {
 	struct vs_nl_error e;
 
 	if (vs_nl_parse_ack(nlh, &e) < 0) {
-		nl->fail = VS_NL_EMALFORMED;
 		snprintf(nl->why, sizeof(nl->why), "truncated %s message",
 			 nlh->nlmsg_type == NLMSG_DONE ? "NLMSG_DONE" :
 			 "NLMSG_ERROR");
-		return;
+		return VS_NL_EMALFORMED;
 	}
 	if (!e.error)
-		return;
+		return 0;
 	if (e.has_offs && nl->req)
 		e.bad_attr = vs_nl_attr_at(nlmsg_hdr(nl->req), e.offs);
 	nl->err = e;
+	return 0;
 }
 
-static int vs_nl_error_cb(struct sockaddr_nl *nla, struct nlmsgerr *err,
-			  void *arg)
+/*
+ * One message of a reply, in place in the receive buffer: libnl's
+ * recvmsgs() rules for what ends a request, minus its copy of every
+ * message into a new nl_msg.  Returns 0 to go on, or an error that stops
+ * reading.
+ */
+static int vs_nl_msg(struct vs_nl *nl, struct nlmsghdr *nlh)
 {
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)err - 1;
-	struct vs_nl *nl = arg;
-
-	(void)nla;
-	vs_nl_set_error(nl, nlh);
-	nl->done = 1;
-	return NL_STOP;
-}
-
-static int vs_nl_finish_cb(struct nl_msg *msg, void *arg)
-{
-	struct vs_nl *nl = arg;
-
-	vs_nl_set_error(nl, nlmsg_hdr(msg));
-	nl->done = 1;
-	return NL_STOP;
-}
-
-static int vs_nl_ack_cb(struct nl_msg *msg, void *arg)
-{
-	struct vs_nl *nl = arg;
-
-	(void)msg;
-	nl->done = 1;
-	return NL_STOP;
-}
-
-static int vs_nl_valid_cb(struct nl_msg *msg, void *arg)
-{
-	struct vs_nl *nl = arg;
-	int ret;
-
-	if (!nl->req ||
-	    nlmsg_hdr(msg)->nlmsg_type != nlmsg_hdr(nl->req)->nlmsg_type ||
-	    !nl->fn)
-		return NL_SKIP;
-	ret = nl->fn(nl, msg, nl->arg);
-	if (ret) {
-		nl->fail = ret;
-		return NL_STOP;
+	if (nlh->nlmsg_seq != nl->seq) {
+		nl->nlerr = -NLE_SEQ_MISMATCH;
+		return VS_NL_EIO;
 	}
-	return NL_OK;
+	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+		nl->intr = 1;
+
+	switch (nlh->nlmsg_type) {
+	case NLMSG_NOOP:
+		return 0;
+	case NLMSG_OVERRUN:
+		nl->nlerr = -NLE_MSG_OVERFLOW;
+		return VS_NL_EIO;
+	case NLMSG_ERROR:	/* an ACK is an NLMSG_ERROR with error 0 */
+	case NLMSG_DONE:
+		nl->done = 1;
+		return vs_nl_set_error(nl, nlh);
+	}
+
+	/* An interrupted dump is read to its end, then sent again. */
+	if (nlh->nlmsg_type != nl->req_type || nl->intr || !nl->fn)
+		return 0;
+	return nl->fn(nl, nlh, nl->arg);
 }
 
-/* Allocate the socket and install our callbacks; no I/O yet. */
+/* Read replies until the ACK, the error or the end of the dump. */
+static int vs_nl_recv(struct vs_nl *nl)
+{
+	struct sockaddr_nl peer;
+	struct nlmsghdr *nlh;
+	unsigned char *buf;
+	int n, ret = 0;
+
+	while (!nl->done && !ret) {
+		n = nl_recv(nl->sk, &peer, &buf, NULL);
+		if (n < 0) {
+			nl->nlerr = n;
+			return VS_NL_EIO;
+		}
+		if (!n)
+			continue;
+		/* Only the kernel answers; ignore anyone else's datagram. */
+		if (peer.nl_pid) {
+			free(buf);
+			continue;
+		}
+		for (nlh = (struct nlmsghdr *)buf;
+		     !nl->done && !ret && nlmsg_ok(nlh, n);
+		     nlh = nlmsg_next(nlh, &n))
+			ret = vs_nl_msg(nl, nlh);
+		free(buf);
+	}
+	return ret;
+}
+
+/* Allocate the socket; no I/O yet. */
 int vs_nl_alloc(struct vs_nl *nl)
 {
 	memset(nl, 0, sizeof(*nl));
-	nl->cb = nl_cb_alloc(NL_CB_DEFAULT);
-	if (!nl->cb)
-		return -ENOMEM;
-	nl->sk = nl_socket_alloc_cb(nl->cb);
-	if (!nl->sk)
-		return -ENOMEM;
-	nl_cb_err(nl->cb, NL_CB_CUSTOM, vs_nl_error_cb, nl);
-	nl_cb_set(nl->cb, NL_CB_VALID, NL_CB_CUSTOM, vs_nl_valid_cb, nl);
-	nl_cb_set(nl->cb, NL_CB_FINISH, NL_CB_CUSTOM, vs_nl_finish_cb, nl);
-	nl_cb_set(nl->cb, NL_CB_ACK, NL_CB_CUSTOM, vs_nl_ack_cb, nl);
-	return 0;
+	nl->sk = nl_socket_alloc();
+	return nl->sk ? 0 : -ENOMEM;
 }
 
 /* Connect and ask for extended acks; returns 0 or VS_NL_EIO. */
@@ -424,9 +461,10 @@ int vs_nl_connect(struct vs_nl *nl)
 	/* Kernels before 4.12 have no extack; errors then come bare. */
 	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_EXT_ACK,
 		   &one, sizeof(one));
-	/* Dumps of big address spaces: do not drop replies, read any size. */
+	/* Dumps of big address spaces: do not drop replies. */
 	nl_socket_set_buffer_size(nl->sk, VS_NL_RCVBUF, 0);
-	nl_socket_enable_msg_peek(nl->sk);
+	nl_socket_disable_msg_peek(nl->sk);
+	nl_socket_set_msg_buf_size(nl->sk, VS_NL_MSGBUF);
 	return 0;
 }
 
@@ -434,10 +472,7 @@ void vs_nl_free(struct vs_nl *nl)
 {
 	if (nl->sk)
 		nl_socket_free(nl->sk);
-	if (nl->cb)
-		nl_cb_put(nl->cb);
 	nl->sk = NULL;
-	nl->cb = NULL;
 }
 
 static int vs_nl_transact_req(struct vs_nl *nl, struct nl_msg *req,
@@ -447,7 +482,7 @@ static int vs_nl_transact_req(struct vs_nl *nl, struct nl_msg *req,
 
 	for (;;) {
 		nl->done = 0;
-		nl->fail = 0;
+		nl->intr = 0;
 		nl->nlerr = 0;
 		nl->why[0] = '\0';
 		memset(&nl->err, 0, sizeof(nl->err));
@@ -460,26 +495,20 @@ static int vs_nl_transact_req(struct vs_nl *nl, struct nl_msg *req,
 			nl->nlerr = ret;
 			return VS_NL_EIO;
 		}
+		nl->seq = nlmsg_hdr(req)->nlmsg_seq;
 
-		ret = 0;
-		while (!nl->done && ret >= 0)
-			ret = nl_recvmsgs(nl->sk, nl->cb);
-
+		ret = vs_nl_recv(nl);
 		if (nl->err.error)
 			return nl->err.error;
-		if (nl->fail)
-			return nl->fail;
-		if (ret == -NLE_DUMP_INTR) {
+		if (ret)
+			return ret;
+		if (nl->intr) {
 			if (nl->restarts == VS_NL_DUMP_RETRIES)
 				return VS_NL_EINTR;
 			nl->restarts++;
 			if (reset)
 				reset(arg);
 			continue;
-		}
-		if (ret < 0) {
-			nl->nlerr = ret;
-			return VS_NL_EIO;
 		}
 		return 0;
 	}
@@ -516,13 +545,13 @@ struct vs_nl_family {
 	uint32_t version;
 };
 
-static int vs_nl_family_cb(struct vs_nl *nl, struct nl_msg *msg, void *arg)
+static int vs_nl_family_cb(struct vs_nl *nl, struct nlmsghdr *nlh, void *arg)
 {
 	struct nlattr *tb[CTRL_ATTR_MAX + 1];
 	struct vs_nl_family *f = arg;
 	int ret;
 
-	ret = vs_nl_parse(nl, msg, &vs_nl_ctrl_reply, tb);
+	ret = vs_nl_parse(nl, nlh, &vs_nl_ctrl_reply, tb);
 	if (ret)
 		return ret;
 	f->found = 1;

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <netlink/attr.h>
 #include <netlink/genl/genl.h>
@@ -15,6 +16,14 @@
 /* Dumps interrupted by NLM_F_DUMP_INTR are restarted this many times. */
 #define VS_NL_DUMP_RETRIES	5
 #define VS_NL_RCVBUF		(1024 * 1024)
+/*
+ * One recvmsg() reads one whole datagram into a buffer this big, with no
+ * MSG_PEEK first.  netlink_dump() sizes a dump's skbs for a 32 KiB reader
+ * (older kernels also fill the slack of that allocation, under 64 KiB); a
+ * do reply or an ACK is far smaller.  A bigger datagram would fail with
+ * NLE_MSG_TRUNC, not lose data silently.
+ */
+#define VS_NL_MSGBUF		(64 * 1024)
 
 /* What the kernel said about a failed request (struct nlmsgerr + extack). */
 struct vs_nl_error {
@@ -50,13 +59,12 @@ enum {
 
 struct vs_nl;
 
-typedef int (*vs_nl_msg_fn)(struct vs_nl *nl, struct nl_msg *msg,
+typedef int (*vs_nl_msg_fn)(struct vs_nl *nl, struct nlmsghdr *nlh,
 			    void *arg);
 typedef void (*vs_nl_reset_fn)(void *arg);
 
 struct vs_nl {
 	struct nl_sock *sk;
-	struct nl_cb *cb;
 	int family;			/* generic netlink family id */
 	uint32_t version;		/* family version */
 
@@ -64,8 +72,9 @@ struct vs_nl {
 	struct nl_msg *req;
 	vs_nl_msg_fn fn;
 	void *arg;
-	int done;
-	int fail;			/* VS_NL_E* from a handler */
+	uint32_t seq;			/* of the request in flight */
+	int done;			/* its ACK, error or NLMSG_DONE came */
+	int intr;			/* its dump was NLM_F_DUMP_INTR */
 	int restarts;			/* NLM_F_DUMP_INTR restarts */
 	int nlerr;			/* libnl error code for VS_NL_EIO */
 	int req_type;			/* nlmsg_type of the last request */
@@ -84,12 +93,34 @@ void vs_nl_free(struct vs_nl *nl);
 struct nl_msg *vs_nl_req(struct vs_nl *nl, uint8_t cmd, int flags);
 int vs_nl_transact(struct vs_nl *nl, struct nl_msg *req, vs_nl_msg_fn fn,
 		   vs_nl_reset_fn reset, void *arg);
-int vs_nl_parse(struct vs_nl *nl, struct nl_msg *msg,
+int vs_nl_parse(struct vs_nl *nl, const struct nlmsghdr *nlh,
 		const struct vs_nl_reply *spec, struct nlattr **tb);
 
 int vs_nl_parse_ack(const struct nlmsghdr *nlh, struct vs_nl_error *e);
 int vs_nl_attr_at(const struct nlmsghdr *req, uint32_t offs);
 int vs_nl_report(struct vs_nl *nl, int ret, int pid);
 void vs_nl_kernel_msg(const struct vs_nl *nl, char *buf, size_t len);
+
+/* Accessors for attributes that vs_nl_parse() validated: no checks. */
+static inline const char *vs_nla_data(const struct nlattr *nla)
+{
+	return (const char *)nla + NLA_HDRLEN;
+}
+
+static inline uint32_t vs_nla_u32(const struct nlattr *nla)
+{
+	uint32_t v;
+
+	memcpy(&v, vs_nla_data(nla), sizeof(v));
+	return v;
+}
+
+static inline uint64_t vs_nla_u64(const struct nlattr *nla)
+{
+	uint64_t v;
+
+	memcpy(&v, vs_nla_data(nla), sizeof(v));
+	return v;
+}
 
 #endif /* VMSCOPE_NL_H */

@@ -54,14 +54,14 @@ struct vs_proc_reply {
 	int found;
 };
 
-static int vs_proc_cb(struct vs_nl *nl, struct nl_msg *msg, void *arg)
+static int vs_proc_cb(struct vs_nl *nl, struct nlmsghdr *nlh, void *arg)
 {
 	struct nlattr *tb[VMSCOPE_PROC_A_MAX + 1];
 	struct vs_proc_reply *r = arg;
 	unsigned int i;
 	int ret;
 
-	ret = vs_nl_parse(nl, msg, &vs_nl_proc_reply, tb);
+	ret = vs_nl_parse(nl, nlh, &vs_nl_proc_reply, tb);
 	if (ret)
 		return ret;
 	memset(r->p, 0, sizeof(*r->p));

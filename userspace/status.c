@@ -22,13 +22,13 @@ struct vs_info {
 	uint32_t allow_same_user;
 };
 
-static int vs_info_cb(struct vs_nl *nl, struct nl_msg *msg, void *arg)
+static int vs_info_cb(struct vs_nl *nl, struct nlmsghdr *nlh, void *arg)
 {
 	struct nlattr *tb[VMSCOPE_INFO_A_MAX + 1];
 	struct vs_info *i = arg;
 	int ret;
 
-	ret = vs_nl_parse(nl, msg, &vs_nl_info_reply, tb);
+	ret = vs_nl_parse(nl, nlh, &vs_nl_info_reply, tb);
 	if (ret)
 		return ret;
 	nla_strlcpy(i->version, tb[VMSCOPE_INFO_A_VERSION], sizeof(i->version));

@@ -3,13 +3,13 @@
  * A stand-in for the vmscope kernel module, for host tests of the CLI.
  *
  * Linked with the CLI's objects into "vmscope-fake", it replaces libnl's
- * genl_connect() (the executable's definition wins over the library's)
- * and answers every request through libnl's send/recv overrides, with the
- * wire format of the kernel: genetlink replies, NLMSG_ERROR with extack
- * TLVs (capped or not), dumps ended by NLMSG_DONE carrying an errno and
- * TLVs, NLM_F_DUMP_INTR.  The data comes from the host's /proc/PID/smaps,
- * /proc/PID/stat, statm and status, so the CLI output can be checked
- * against the host kernel's own files.
+ * genl_connect() and nl_recv() (the executable's definitions win over the
+ * library's), and answers every request through libnl's send override and
+ * that nl_recv(), with the wire format of the kernel: genetlink replies,
+ * NLMSG_ERROR with extack TLVs (capped or not), dumps ended by NLMSG_DONE
+ * carrying an errno and TLVs, NLM_F_DUMP_INTR.  The data comes from the
+ * host's /proc/PID/smaps, /proc/PID/stat, statm and status, so the CLI
+ * output can be checked against the host kernel's own files.
  *
  * Knobs (environment):
  *   VS_FAKE_ABSENT=1         no "vmscope" family (ENOENT)
@@ -25,6 +25,9 @@
  *   VS_FAKE_EXTRA=1          add unknown attributes to every reply
  *   VS_FAKE_BATCH=N          messages per datagram (default 3)
  *   VS_FAKE_LOG=FILE         append one line per request received
+ *   VS_FAKE_FOREIGN=1        before each vmscope reply, an EPERM error
+ *                            datagram from port 4321 instead of the kernel
+ *   VS_FAKE_BAD_SEQ=1        vmscope replies carry the wrong sequence number
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -55,6 +58,7 @@ struct fake_vma {
 struct dgram {
 	unsigned char *buf;
 	size_t len;
+	uint32_t from;		/* sender's port; 0 is the kernel */
 	struct dgram *next;
 };
 
@@ -62,6 +66,7 @@ static struct dgram *q_head, **q_tail = &q_head;
 static unsigned char *cur;
 static size_t cur_len;
 static int cur_msgs;
+static uint32_t cur_from;
 static int dumps;
 
 static long env(const char *name, long def)
@@ -80,6 +85,7 @@ static void flush(void)
 	d = calloc(1, sizeof(*d));
 	d->buf = cur;
 	d->len = cur_len;
+	d->from = cur_from;
 	*q_tail = d;
 	q_tail = &d->next;
 	cur = NULL;
@@ -591,6 +597,13 @@ static int fake_send(struct nl_sock *sk, struct nl_msg *msg)
 		return req->nlmsg_len;
 	}
 	fake_log(req, tb);
+	if (env("VS_FAKE_FOREIGN", 0)) {
+		/* Any process can send to our port: not to be believed. */
+		flush();
+		cur_from = 4321;
+		ack(req, -EPERM, "fake: from another process", -1, -1);
+		cur_from = 0;
+	}
 	if (req->nlmsg_type != FAKE_FAMILY_ID) {
 		ack(req, -ENOENT, NULL, -1, -1);
 	} else if (err) {
@@ -608,8 +621,8 @@ static int fake_send(struct nl_sock *sk, struct nl_msg *msg)
 	return req->nlmsg_len;
 }
 
-static int fake_recv(struct nl_sock *sk, struct sockaddr_nl *nla,
-		     unsigned char **buf, struct ucred **creds)
+int nl_recv(struct nl_sock *sk, struct sockaddr_nl *nla, unsigned char **buf,
+	    struct ucred **creds)
 {
 	struct dgram *d = q_head;
 	int len;
@@ -624,6 +637,10 @@ static int fake_recv(struct nl_sock *sk, struct sockaddr_nl *nla,
 		q_tail = &q_head;
 	memset(nla, 0, sizeof(*nla));
 	nla->nl_family = AF_NETLINK;
+	nla->nl_pid = d->from;
+	if (env("VS_FAKE_BAD_SEQ", 0) &&
+	    ((struct nlmsghdr *)d->buf)->nlmsg_type == FAKE_FAMILY_ID)
+		((struct nlmsghdr *)d->buf)->nlmsg_seq++;
 	*buf = d->buf;
 	if (creds)
 		*creds = NULL;
@@ -637,7 +654,6 @@ int genl_connect(struct nl_sock *sk)
 	struct nl_cb *cb = nl_socket_get_cb(sk);
 
 	nl_cb_overwrite_send(cb, fake_send);
-	nl_cb_overwrite_recv(cb, fake_recv);
 	nl_cb_put(cb);
 	return 0;
 }

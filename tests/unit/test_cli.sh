@@ -338,6 +338,23 @@ run env VS_FAKE_LOG="$tmp/log" "$FAKE" maps $p
 ok $? "fake: maps (table): GETFAMILY, PROC_GET, then the VMA dump" \
 	"$(cat "$tmp/log")"
 
+# Only the kernel's datagrams count, and only with the request's sequence.
+bad=""
+for f in "maps $p" "maps $p --json" "stats $p --json"; do
+	# shellcheck disable=SC2086
+	run "$FAKE" $f
+	want=$out
+	# shellcheck disable=SC2086
+	run env VS_FAKE_FOREIGN=1 "$FAKE" $f
+	[ "$rc" -eq 0 ] && [ "$out" = "$want" ] ||
+		bad="$bad$f: $(describe)"$'\n'
+done
+[ -z "$bad" ]
+ok $? "fake: an error datagram from another port is ignored" "$bad"
+run env VS_FAKE_BAD_SEQ=1 "$FAKE" maps $p --json
+is_error 1 && [ "$err" = "vmscope: netlink: Message sequence number mismatch" ]
+ok $? "fake: a reply with the wrong sequence number: exit 1" "$(describe)"
+
 run "$FAKE" maps 999999999
 is_error 4 && [[ $err == *"pid 999999999 not found (kernel: fake: no such pid; attribute PID)" ]]
 ok $? "fake: a pid with no /proc entry: exit 4" "$(describe)"

@@ -388,6 +388,154 @@ static void test_json_bits(void)
 	free(buf);
 }
 
+/* The VMA formatters as they were, on stdio: the reference output. */
+static void ref_json_string(FILE *f, const char *s, size_t len)
+{
+	size_t i;
+
+	putc('"', f);
+	for (i = 0; i < len; i++) {
+		unsigned char c = s[i];
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			putc(c, f);
+	}
+	putc('"', f);
+}
+
+static void ref_perms_dev(const struct vs_vma *v, char *perms, char *dev)
+{
+	snprintf(perms, 5, "%c%c%c%c",
+		 v->flags & 1ULL << VMSCOPE_VMA_F_READ ? 'r' : '-',
+		 v->flags & 1ULL << VMSCOPE_VMA_F_WRITE ? 'w' : '-',
+		 v->flags & 1ULL << VMSCOPE_VMA_F_EXEC ? 'x' : '-',
+		 v->flags & 1ULL << VMSCOPE_VMA_F_MAYSHARE ? 's' : 'p');
+	snprintf(dev, 24, "%02x:%02x", v->dev_major, v->dev_minor);
+}
+
+static void ref_vma_json(FILE *f, const struct vs_vma *v)
+{
+	char perms[8], dev[24];
+
+	ref_perms_dev(v, perms, dev);
+	fprintf(f, "{\"start\":%" PRIu64 ",\"end\":%" PRIu64
+		",\"size\":%" PRIu64 ",\"offset\":%" PRIu64
+		",\"perms\":\"%s\",\"dev\":\"%s\",\"inode\":%" PRIu64
+		",\"name\":",
+		v->start, v->end, v->end - v->start, v->offset,
+		perms, dev, v->inode);
+	ref_json_string(f, v->name ? v->name : "", v->name ? v->name_len : 0);
+	fputs(",\"flags\":", f);
+	vs_json_bits(f, v->flags, vs_flag_name);
+	fprintf(f, ",\"page_size\":%" PRIu64 "}", v->page_size);
+}
+
+static void ref_vma_row(FILE *f, const struct vs_vma *v)
+{
+	char perms[8], dev[24];
+
+	ref_perms_dev(v, perms, dev);
+	fprintf(f, "%016" PRIx64 " %8" PRIu64 " %s %08" PRIx64 " %-7s %-10"
+		PRIu64 " ", v->start, (v->end - v->start) >> 10, perms,
+		v->offset, dev, v->inode);
+	if (v->name)
+		fwrite(v->name, 1, v->name_len, f);
+	putc('\n', f);
+}
+
+/* A u64 of random magnitude, or one around a power of ten or two. */
+static uint64_t rnd_num(void)
+{
+	uint64_t p = 1;
+	int k = random() % 20;
+
+	switch (random() % 4) {
+	case 0:
+		while (k--)
+			p *= 10;
+		return p + random() % 3 - 1;
+	case 1:
+		return (1ULL << (random() % 64)) + random() % 3 - 1;
+	default:
+		return rnd64() >> (random() % 64);
+	}
+}
+
+/*
+ * vs_vma_json() and vs_vma_row() against the printf code they replaced,
+ * byte for byte: edge values, random values, every flag, names with any
+ * byte; and neither writes past vs_vma_room().
+ */
+static void test_vma_format(void)
+{
+	static char name[5000];
+	unsigned int i, bad = 0, over = 0, n = 20000;
+	char *ref = NULL, *buf;
+	size_t ref_len;
+
+	srandom(3);
+	buf = malloc(vs_vma_room(&(struct vs_vma){ .name_len = sizeof(name) }) +
+		     64);
+	for (i = 0; i < n; i++) {
+		struct vs_vma v = {
+			.start = rnd_num(), .end = rnd_num(),
+			.flags = rnd64() & rnd64(), .offset = rnd_num(),
+			.inode = rnd_num(), .page_size = rnd_num(),
+			.dev_major = rnd_num(), .dev_minor = rnd_num(),
+		};
+		size_t room, k;
+		int fmt;
+
+		if (i == 0)
+			memset(&v, 0, sizeof(v));
+		if (i == 1) {
+			memset(&v, 0xff, sizeof(v));
+			v.name = NULL;
+		}
+		if (i % 3 == 0)
+			v.flags = rnd64() | rnd64() | rnd64();
+		if (i % 2) {
+			v.name_len = i % 7 == 1 ? sizeof(name) :
+				     (size_t)(random() % 300);
+			for (k = 0; k < v.name_len; k++)
+				name[k] = i % 5 == 1 ? (char)k : (char)random();
+			v.name = name;
+		}
+		room = vs_vma_room(&v);
+		for (fmt = 0; fmt < 2; fmt++) {
+			FILE *f = open_memstream(&ref, &ref_len);
+			char *end;
+
+			if (fmt)
+				ref_vma_row(f, &v);
+			else
+				ref_vma_json(f, &v);
+			fclose(f);
+			memset(buf, 0xa5, room + 64);
+			end = fmt ? vs_vma_row(buf, &v) : vs_vma_json(buf, &v);
+			for (k = room; k < room + 64; k++)
+				over += (unsigned char)buf[k] != 0xa5;
+			if ((size_t)(end - buf) != ref_len ||
+			    memcmp(buf, ref, ref_len)) {
+				if (bad++ < 3)
+					tap_diag("%s: got %.*s, want %s",
+						 fmt ? "row" : "json",
+						 (int)(end - buf), buf, ref);
+			}
+			free(ref);
+		}
+	}
+	free(buf);
+	tap_ok(!bad,
+	       "rows and JSON objects of %u VMAs equal printf's byte for byte",
+	       n);
+	tap_ok(!over, "no VMA is formatted past vs_vma_room()");
+}
+
 static void test_dev(void)
 {
 	char d[VS_DEV_LEN];
@@ -420,5 +568,6 @@ int main(int argc, char **argv)
 	test_parse_range();
 	test_parse_flags();
 	test_json_bits();
+	test_vma_format();
 	return tap_done();
 }

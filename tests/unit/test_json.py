@@ -53,6 +53,9 @@ def test_escaping():
              b"\xed\xa0\x80", b"a\nb\tc\r", b"[anon:x\"y]",
              b"/tmp/x (deleted)", b"\\012"]
     cases += [bytes([b]) for b in range(256)]
+    # Long ones, escaped in chunks: control characters across the seams.
+    cases += [b"\x01" * 700, bytes(range(256)) * 5, b"a" * 255 + b'"',
+              b"a" * 256 + b"\x00\\", b"/" * 5000]
     cases += [bytes(rnd.randrange(256) for _ in range(rnd.randrange(64)))
               for _ in range(300)]
     bad = []

@@ -67,7 +67,7 @@ static void test_parse(void)
 	int r;
 
 	m = vma_msg(-1, 0, 1);
-	r = vs_nl_parse(&nl, m, &vs_nl_vma_reply, tb);
+	r = vs_nl_parse(&nl, nlmsg_hdr(m), &vs_nl_vma_reply, tb);
 	tap_ok(!r && nla_get_u64(tb[VMSCOPE_VMA_A_START]) == 0x1000 &&
 	       nla_get_u64(tb[VMSCOPE_VMA_A_END]) == 0x3000 &&
 	       !strcmp(nla_get_string(tb[VMSCOPE_VMA_A_NAME]), "/bin/true"),
@@ -76,27 +76,76 @@ static void test_parse(void)
 	nlmsg_free(m);
 
 	m = vma_msg(VMSCOPE_VMA_A_START, 0, 0);
-	r = vs_nl_parse(&nl, m, &vs_nl_vma_reply, tb);
+	r = vs_nl_parse(&nl, nlmsg_hdr(m), &vs_nl_vma_reply, tb);
 	tap_ok(r == VS_NL_EMALFORMED && strstr(nl.why, "START"),
 	       "missing mandatory attribute is malformed: %s", nl.why);
 	nlmsg_free(m);
 
 	m = vma_msg(VMSCOPE_VMA_A_PAGE_SIZE, 0, 1);
-	r = vs_nl_parse(&nl, m, &vs_nl_vma_reply, tb);
+	r = vs_nl_parse(&nl, nlmsg_hdr(m), &vs_nl_vma_reply, tb);
 	tap_ok(r == VS_NL_EMALFORMED && strstr(nl.why, "PAGE_SIZE"),
 	       "missing last mandatory attribute is malformed: %s", nl.why);
 	nlmsg_free(m);
 
 	m = vma_msg(-1, 1, 0);
-	r = vs_nl_parse(&nl, m, &vs_nl_vma_reply, tb);
+	r = vs_nl_parse(&nl, nlmsg_hdr(m), &vs_nl_vma_reply, tb);
 	tap_ok(r == VS_NL_EMALFORMED && strstr(nl.why, "bad attribute START"),
 	       "u32 where the policy wants a u64 is malformed: %s", nl.why);
 	nlmsg_free(m);
 
 	m = vma_msg(-2, 0, 0);
-	r = vs_nl_parse(&nl, m, &vs_nl_vma_reply, tb);
+	r = vs_nl_parse(&nl, nlmsg_hdr(m), &vs_nl_vma_reply, tb);
 	tap_ok(r == VS_NL_EMALFORMED && strstr(nl.why, "NAME"),
 	       "string without NUL is malformed: %s", nl.why);
+	nlmsg_free(m);
+}
+
+/* The rules of libnl's nla_parse() with a policy, kept by vs_nl_parse(). */
+static void test_parse_rules(void)
+{
+	struct nlattr *tb[VMSCOPE_VMA_A_MAX + 1];
+	struct vs_nl nl = { 0 };
+	struct nl_msg *m;
+	uint64_t big = 8;
+	int r;
+
+	m = vma_msg(-1, 0, 0);
+	nla_put(m, VMSCOPE_VMA_A_DEV_MAJOR, sizeof(big), &big);
+	r = vs_nl_parse(&nl, nlmsg_hdr(m), &vs_nl_vma_reply, tb);
+	tap_ok(r == VS_NL_EMALFORMED &&
+	       strstr(nl.why, "bad attribute DEV_MAJOR"),
+	       "u64 where the policy wants a u32 is malformed: %s", nl.why);
+	nlmsg_free(m);
+
+	m = vma_msg(-1, 0, 0);
+	nla_put(m, VMSCOPE_VMA_A_NAME, 0, NULL);
+	r = vs_nl_parse(&nl, nlmsg_hdr(m), &vs_nl_vma_reply, tb);
+	tap_ok(r == VS_NL_EMALFORMED && strstr(nl.why, "bad attribute NAME"),
+	       "empty string attribute is malformed: %s", nl.why);
+	nlmsg_free(m);
+
+	m = vma_msg(-1, 0, 0);
+	nla_put_u64(m, VMSCOPE_VMA_A_START, 0x2000);
+	r = vs_nl_parse(&nl, nlmsg_hdr(m), &vs_nl_vma_reply, tb);
+	tap_ok(!r && nla_get_u64(tb[VMSCOPE_VMA_A_START]) == 0x2000,
+	       "a repeated attribute: the last one counts (%d %s)", r, nl.why);
+	nlmsg_free(m);
+
+	/* PAGE_SIZE last, cut short: not an attribute any more. */
+	m = vma_msg(-1, 0, 0);
+	nlmsg_hdr(m)->nlmsg_len -= NLA_ALIGN(NLA_HDRLEN + 10) + 4;
+	r = vs_nl_parse(&nl, nlmsg_hdr(m), &vs_nl_vma_reply, tb);
+	tap_ok(r == VS_NL_EMALFORMED &&
+	       strstr(nl.why, "lacks attribute PAGE_SIZE"),
+	       "a truncated last attribute is ignored: %s", nl.why);
+	nlmsg_free(m);
+
+	m = vma_msg(-1, 0, 0);
+	nlmsg_hdr(m)->nlmsg_len = NLMSG_HDRLEN + 2;
+	r = vs_nl_parse(&nl, nlmsg_hdr(m), &vs_nl_vma_reply, tb);
+	tap_ok(r == VS_NL_EMALFORMED && strstr(nl.why, "VMA_GET reply: "),
+	       "a message without a genetlink header is malformed: %s",
+	       nl.why);
 	nlmsg_free(m);
 }
 
@@ -200,11 +249,11 @@ struct dump_count {
 	int resets;
 };
 
-static int count_cb(struct vs_nl *nl, struct nl_msg *msg, void *arg)
+static int count_cb(struct vs_nl *nl, struct nlmsghdr *nlh, void *arg)
 {
 	struct nlattr *tb[CTRL_ATTR_MAX + 1];
 	struct dump_count *c = arg;
-	int r = vs_nl_parse(nl, msg, &vs_nl_ctrl_reply, tb);
+	int r = vs_nl_parse(nl, nlh, &vs_nl_ctrl_reply, tb);
 
 	if (r)
 		return r;
@@ -307,6 +356,7 @@ static void test_kernel(void)
 int main(void)
 {
 	test_parse();
+	test_parse_rules();
 	test_ack();
 	test_kernel();
 	return tap_done();
