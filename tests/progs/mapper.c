@@ -25,6 +25,7 @@
  *   spawn PATH      fork a child with a copy of this address space that
  *                   waits for signals: SIGUSR1 makes it execv(PATH, {PATH,
  *                   "1000"}), e.g. a sleep; it dies with its parent
+ *   dumpable N      prctl(PR_SET_DUMPABLE, N)
  *   exec PATH ARG.. execv PATH (no reply when it works)
  *   exit            exit 0
  */
@@ -312,6 +313,14 @@ static void cmd_threads(const char *arg)
 	reply("ok");
 }
 
+static void cmd_dumpable(const char *arg)
+{
+	if (prctl(PR_SET_DUMPABLE, arg ? atoi(arg) : 1, 0, 0, 0))
+		reply_err("prctl");
+	else
+		reply("ok");
+}
+
 static const char *spawn_path;
 
 static void spawn_exec(int sig)
@@ -411,6 +420,8 @@ int main(int argc, char **argv)
 			cmd_split(PROT_READ | PROT_WRITE);
 		else if (!strcmp(args[0], "threads"))
 			cmd_threads(args[1]);
+		else if (!strcmp(args[0], "dumpable"))
+			cmd_dumpable(args[1]);
 		else if (!strcmp(args[0], "spawn"))
 			cmd_spawn(args[1]);
 		else if (!strcmp(args[0], "exec"))

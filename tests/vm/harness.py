@@ -562,8 +562,10 @@ def _parse_kv(words):
 class Mapper:
     """tests/progs/mapper, driven line by line."""
 
-    def __init__(self, argv_prefix=()):
+    def __init__(self, argv_prefix=(), owner=None):
         self.dir = scratch_dir()
+        if owner is not None:
+            os.chown(self.dir, owner, owner)
         self.proc = subprocess.Popen(
             list(argv_prefix) + [str(prog("mapper")), self.dir],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,

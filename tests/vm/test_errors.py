@@ -143,21 +143,31 @@ def _():
     status = cli_json("status")
     allow = status.get("allow_same_user")
     check(isinstance(allow, bool), f"status allow_same_user: {allow!r}")
-    p = spawn_sleep(SETPRIV)
-    try:
-        st = read_text(f"/proc/{p.pid}/status")
+    with Mapper(SETPRIV, owner=NOBODY) as m:
+        st = read_text(f"/proc/{m.pid}/status")
         check(f"Uid:\t{NOBODY}\t{NOBODY}\t{NOBODY}" in st,
-              "sleep does not run as nobody")
+              "mapper does not run as nobody")
         if allow:
-            stable_compare(p.pid, lambda: cli_json("maps", p.pid,
+            stable_compare(m.pid, lambda: cli_json("maps", m.pid,
                                                    unpriv=True),
                            "same-user maps")
+            got = cli_json("stats", m.pid, unpriv=True)
+            check_eq(got["pid"], m.pid, "same-user stats pid")
         else:
-            expect_error(cli("maps", p.pid, unpriv=True), 5,
+            expect_error(cli("maps", m.pid, unpriv=True), 5,
                          "same-user maps, allow_same_user off")
-        diag(f"allow_same_user={allow}")
-    finally:
-        stop(p)
+            expect_error(cli("stats", m.pid, unpriv=True), 5,
+                         "same-user stats, allow_same_user off")
+        # not dumpable: never for another user, allow_same_user or not
+        m.cmd("dumpable 0")
+        expect_error(cli("maps", m.pid, unpriv=True), 5,
+                     "same-user maps of a non-dumpable process")
+        # root still may
+        stable_compare(m.pid, lambda: cli_json("maps", m.pid),
+                       "root maps of a non-dumpable process")
+        diag(f"allow_same_user={allow}"
+             + ("" if allow else " (the allowed path needs the module "
+                "loaded with allow_same_user=1)"))
 
 
 # ---------------------------------------------------------------- pid ns
