@@ -39,6 +39,17 @@ rmmod vmscope
 tap $? "rmmod after clients are gone"
 ! grep -q '^vmscope ' /proc/modules
 tap $? "module gone from /proc/modules"
+
+# allow_same_user is read-only at run time: load the module again with it
+# set and rerun the permission tests, so its allowed path runs too.
+insmod "$ko" allow_same_user=1
+tap $? "insmod $ko allow_same_user=1"
+/usr/bin/python3 tests/vm/suite.py unprivileged status 2>&1 |
+	sed -u -E -e 's/^([0-9]+ passed)/# suite: \1/' -e 's/^((not )?ok [0-9]+ - )/\1allow_same_user=1: /'
+rc2=${PIPESTATUS[0]}
+[ "$rc2" -eq 0 ] || rc=$rc2
+rmmod vmscope
+tap $? "rmmod after the allow_same_user=1 pass"
 dmesg >"$tmp/after"
 new=$(diff "$tmp/before" "$tmp/after" | sed -n 's/^> //p' | grep -E "$splats")
 [ -z "$new" ] || echo "$new" | sed 's/^/# /'

@@ -54,7 +54,9 @@
  * Permissions
  * -----------
  * A process may always inspect its own thread group.  Any other target needs
- * CAP_SYS_PTRACE (checked on both the socket opener and the sender).  With
+ * CAP_SYS_PTRACE, checked with netlink_capable(): on the sender, and also
+ * on the socket's opener unless the request was sent to an explicit
+ * destination address (netlink's NETLINK_SKB_DST rule).  With
  * the module parameter allow_same_user=1, a target whose real, effective and
  * saved uids and gids all equal the caller's fsuid and fsgid, and which is
  * dumpable, is allowed too: the credential and dumpable checks of
@@ -64,7 +66,10 @@
  * Errors
  * ------
  * Every rejected request carries an extended-ack message, and an offending
- * attribute where there is one: -EINVAL (malformed or missing attribute),
+ * attribute where there is one (before 6.2, a dump request rejected after
+ * policy validation reports its error in NLMSG_DONE, with the message but
+ * without an attribute offset): -EINVAL (malformed or missing attribute),
+ * -ERANGE (a value outside its policy range, e.g. PID 0),
  * -ESRCH (no such process, or it has exited), -EPERM (not permitted),
  * -ENOENT (no VMA matches a do request), -EOPNOTSUPP (a kernel thread: it has
  * no user address space).
