@@ -47,9 +47,11 @@ build_all() {
 		fi
 	done
 	i=$((i + 1))
-	if make -s -C userspace 2>&1 | tee /dev/stderr | grep -q 'warning:'; then
-		echo "not ok $i - CLI builds warning-free"
-	elif [ -x userspace/vmscope ]; then
+	# Capture, don't tee: the log is this stage's stdout, and reopening it
+	# (tee /dev/stderr) would truncate what is already written.
+	out=$(make -s -C userspace 2>&1)
+	[ -z "$out" ] || echo "$out" | sed 's/^/# /'
+	if ! echo "$out" | grep -q 'warning:' && [ -x userspace/vmscope ]; then
 		echo "ok $i - CLI builds warning-free"
 	else
 		echo "not ok $i - CLI builds warning-free"
