@@ -43,7 +43,65 @@
  *   the process: its mm layout, sizes and fault totals.
  *
  * VMSCOPE_CMD_INFO_GET (do)
- *   no request attributes; replies with the VMSCOPE_INFO_A_* module facts.
+ *   no request attributes; replies with the VMSCOPE_INFO_A_* module facts:
+ *   the version, which hooks are attached, which counters are exact, and the
+ *   module's tables and memory.
+ *
+ * VMSCOPE_CMD_WATCH (do)
+ *   request one to VMSCOPE_WATCH_MAX_PIDS VMSCOPE_WATCH_A_PID attributes, or
+ *   VMSCOPE_WATCH_A_ALL.  Subscribes the sending socket (its port id) to
+ *   live fault events of those processes, replacing any earlier
+ *   subscription of that socket.  Each pid is checked as for VMA_GET; ALL
+ *   needs CAP_SYS_ADMIN or CAP_PERFMON.  Events are unicast to the socket
+ *   as VMSCOPE_CMD_EVENT messages, several to an skb.  The subscription
+ *   ends with VMSCOPE_CMD_UNWATCH, when the socket is closed, or when the
+ *   module is unloaded.  At most VMSCOPE_WATCH_MAX_LISTENERS sockets watch at
+ *   once (-EBUSY beyond that).
+ *
+ * VMSCOPE_CMD_UNWATCH (do)
+ *   no request attributes; ends the sending socket's subscription.
+ *
+ * VMSCOPE_CMD_EVENT (kernel to user only)
+ *   one fault or copy-on-write event, VMSCOPE_EVENT_A_*.  Never accepted as
+ *   a request.
+ *
+ * Fault and copy-on-write counters
+ * --------------------------------
+ * The module counts, per process and per VMA, with hooks it attaches at load
+ * time (VMSCOPE_INFO_A_HOOKS tells which attached; a missing kernel symbol
+ * disables the counters that need it, VMSCOPE_INFO_A_COUNTERS_EXACT and
+ * VMSCOPE_INFO_A_COUNTERS_DERIVED tell which counters are exact, derived
+ * from other hooks, or unavailable).  Counting of a process starts with its
+ * first fault after the module loads.  A process's counters belong to its
+ * address space: exec starts a new one at zero, and they are freed when the
+ * address space is torn down at exit.  Per process:
+ *   faults     hardware page faults (the exceptions:page_fault_user and, on
+ *              user addresses, page_fault_kernel tracepoints), including
+ *              spurious ones and ones that end in SIGSEGV;
+ *   faults_read/_write/_exec  the same, by access, from the error code;
+ *   faults_kernel  the subset taken in kernel mode (copy_to_user and such);
+ * and the copy-on-write counters below, next to the kernel's own
+ * MIN_FLT/MAJ_FLT.  Per VMA:
+ *   faults     completed handle_mm_fault() calls on the VMA (as
+ *              mm_account_fault() counts them: retries are not counted,
+ *              get_user_pages() faults are), by access and kernel mode;
+ *   faults_major  those that needed I/O;
+ * and copy-on-write, per process and per VMA, for private mappings only:
+ *   cow_faults   write-protect faults on a private mapping (do_wp_page);
+ *   cow_copies   new pages made by copy-on-write, zero-page ones included;
+ *   cow_reuses   write faults that reused the page, which was exclusive;
+ *   cow_zero     copies made from the shared zero page: the first write
+ *                after a read of untouched anonymous memory;
+ *   cow_unshare  unshare faults (GUP pinning a shared anonymous page).
+ * A VMA's counters are those of the events whose VMA, at the time of the
+ * event, started inside it.  So when a VMA splits, its history stays with
+ * the piece that keeps the start address and the other piece starts at
+ * zero; when VMAs merge, their counters add up; when a range is unmapped
+ * (munmap, mremap moving it away, a MAP_FIXED mapping over it, exit), the
+ * counters of events that started in it are dropped; a moved VMA starts at
+ * zero at its new address.  Memory is bounded by module parameters: a
+ * process or VMA that finds its table full is not counted, and the misses
+ * are counted (VMSCOPE_INFO_A_*_OVERFLOW).
  *
  * PIDs
  * ----
@@ -62,6 +120,10 @@
  * dumpable, is allowed too: the credential and dumpable checks of
  * ptrace_may_access(PTRACE_MODE_READ_FSCREDS), without the LSM hook.
  * Denials are -EPERM, unknown pids -ESRCH, both with an extack message.
+ * WATCH applies the same rule to each pid, so no one sees another user's
+ * fault addresses without privilege; watching every process needs
+ * CAP_SYS_ADMIN or CAP_PERFMON (netlink_capable()).  Events are unicast to
+ * the subscribing socket only; the family has no multicast group.
  *
  * Errors
  * ------
@@ -72,7 +134,8 @@
  * -ERANGE (a value outside its policy range, e.g. PID 0),
  * -ESRCH (no such process, or it has exited), -EPERM (not permitted),
  * -ENOENT (no VMA matches a do request), -EOPNOTSUPP (a kernel thread: it has
- * no user address space).
+ * no user address space, or the hooks WATCH needs are not attached),
+ * -EBUSY (too many watching sockets).
  */
 #ifndef _UAPI_LINUX_VMSCOPE_H
 #define _UAPI_LINUX_VMSCOPE_H
@@ -85,6 +148,9 @@ enum vmscope_cmd {
 	VMSCOPE_CMD_VMA_GET,
 	VMSCOPE_CMD_PROC_GET,
 	VMSCOPE_CMD_INFO_GET,
+	VMSCOPE_CMD_WATCH,
+	VMSCOPE_CMD_UNWATCH,
+	VMSCOPE_CMD_EVENT,
 
 	/* add new commands above here */
 	__VMSCOPE_CMD_MAX,
@@ -224,6 +290,21 @@ enum vmscope_query_flags {
  *	unlinked; "[heap]", "[stack]", "[vdso]", "[vvar]", "[anon:NAME]" ...).
  * @VMSCOPE_VMA_A_PAGE_SIZE: u64, the kernel page size backing the VMA
  *	(KernelPageSize in smaps)
+ * Counter attributes (u64), present when the module counts (see "Fault and
+ * copy-on-write counters" above); a counter that is unavailable on this
+ * kernel is absent:
+ * @VMSCOPE_VMA_A_FAULTS: completed faults on the VMA
+ * @VMSCOPE_VMA_A_FAULTS_READ: of which read accesses
+ * @VMSCOPE_VMA_A_FAULTS_WRITE: of which write accesses
+ * @VMSCOPE_VMA_A_FAULTS_EXEC: of which instruction fetches
+ * @VMSCOPE_VMA_A_FAULTS_KERNEL: of which not from user mode (kernel-mode
+ *	faults on user memory, get_user_pages())
+ * @VMSCOPE_VMA_A_FAULTS_MAJOR: of which major (needed I/O)
+ * @VMSCOPE_VMA_A_COW_FAULTS: write-protect faults on a private mapping
+ * @VMSCOPE_VMA_A_COW_COPIES: pages copied (zero-page copies included)
+ * @VMSCOPE_VMA_A_COW_REUSES: write faults that reused an exclusive page
+ * @VMSCOPE_VMA_A_COW_ZERO: copies made from the shared zero page
+ * @VMSCOPE_VMA_A_COW_UNSHARE: unshare faults
  * @VMSCOPE_VMA_A_PAD: padding for 64-bit attributes, never meaningful
  */
 enum vmscope_vma_attrs {
@@ -245,6 +326,17 @@ enum vmscope_vma_attrs {
 	VMSCOPE_VMA_A_INODE,
 	VMSCOPE_VMA_A_NAME,
 	VMSCOPE_VMA_A_PAGE_SIZE,
+	VMSCOPE_VMA_A_FAULTS,
+	VMSCOPE_VMA_A_FAULTS_READ,
+	VMSCOPE_VMA_A_FAULTS_WRITE,
+	VMSCOPE_VMA_A_FAULTS_EXEC,
+	VMSCOPE_VMA_A_FAULTS_KERNEL,
+	VMSCOPE_VMA_A_FAULTS_MAJOR,
+	VMSCOPE_VMA_A_COW_FAULTS,
+	VMSCOPE_VMA_A_COW_COPIES,
+	VMSCOPE_VMA_A_COW_REUSES,
+	VMSCOPE_VMA_A_COW_ZERO,
+	VMSCOPE_VMA_A_COW_UNSHARE,
 
 	/* add new attributes above here */
 	__VMSCOPE_VMA_A_MAX,
@@ -282,6 +374,21 @@ enum vmscope_vma_attrs {
  * @VMSCOPE_PROC_A_RSS_SHMEM: u64, resident shmem pages (RssShmem)
  * @VMSCOPE_PROC_A_SWAP: u64, swapped-out anonymous pages (VmSwap)
  * @VMSCOPE_PROC_A_PAGE_SIZE: u64, the base page size the page counts use
+ * Counter attributes (u64), present when the module counts; a counter
+ * unavailable on this kernel is absent.  All are 0 for a process that has
+ * not faulted since the module loaded.
+ * @VMSCOPE_PROC_A_FAULTS: hardware page faults on user addresses
+ * @VMSCOPE_PROC_A_FAULTS_READ: of which reads
+ * @VMSCOPE_PROC_A_FAULTS_WRITE: of which writes
+ * @VMSCOPE_PROC_A_FAULTS_EXEC: of which instruction fetches
+ * @VMSCOPE_PROC_A_FAULTS_KERNEL: of which taken in kernel mode
+ * @VMSCOPE_PROC_A_COW_FAULTS: write-protect faults on private mappings
+ * @VMSCOPE_PROC_A_COW_COPIES: pages copied (zero-page copies included)
+ * @VMSCOPE_PROC_A_COW_REUSES: write faults that reused an exclusive page
+ * @VMSCOPE_PROC_A_COW_ZERO: copies made from the shared zero page
+ * @VMSCOPE_PROC_A_COW_UNSHARE: unshare faults
+ * @VMSCOPE_PROC_A_VMA_OVERFLOW: events of this process that found the VMA
+ *	table full and are missing from its per-VMA counters
  * @VMSCOPE_PROC_A_PAD: padding for 64-bit attributes, never meaningful
  */
 enum vmscope_proc_attrs {
@@ -310,6 +417,17 @@ enum vmscope_proc_attrs {
 	VMSCOPE_PROC_A_RSS_SHMEM,
 	VMSCOPE_PROC_A_SWAP,
 	VMSCOPE_PROC_A_PAGE_SIZE,
+	VMSCOPE_PROC_A_FAULTS,
+	VMSCOPE_PROC_A_FAULTS_READ,
+	VMSCOPE_PROC_A_FAULTS_WRITE,
+	VMSCOPE_PROC_A_FAULTS_EXEC,
+	VMSCOPE_PROC_A_FAULTS_KERNEL,
+	VMSCOPE_PROC_A_COW_FAULTS,
+	VMSCOPE_PROC_A_COW_COPIES,
+	VMSCOPE_PROC_A_COW_REUSES,
+	VMSCOPE_PROC_A_COW_ZERO,
+	VMSCOPE_PROC_A_COW_UNSHARE,
+	VMSCOPE_PROC_A_VMA_OVERFLOW,
 
 	/* add new attributes above here */
 	__VMSCOPE_PROC_A_MAX,
@@ -321,15 +439,78 @@ enum vmscope_proc_attrs {
  * @VMSCOPE_FEAT_VMA_DUMP: VMSCOPE_CMD_VMA_GET dump
  * @VMSCOPE_FEAT_VMA_QUERY: VMSCOPE_CMD_VMA_GET do
  * @VMSCOPE_FEAT_PROC: VMSCOPE_CMD_PROC_GET
+ * @VMSCOPE_FEAT_COUNTERS: fault and copy-on-write counters in VMA_GET and
+ *	PROC_GET replies
+ * @VMSCOPE_FEAT_WATCH: VMSCOPE_CMD_WATCH and the event stream
  * @__VMSCOPE_FEAT_CNT: number of defined bits
  */
 enum vmscope_features {
 	VMSCOPE_FEAT_VMA_DUMP,
 	VMSCOPE_FEAT_VMA_QUERY,
 	VMSCOPE_FEAT_PROC,
+	VMSCOPE_FEAT_COUNTERS,
+	VMSCOPE_FEAT_WATCH,
 
 	/* add new features above here */
 	__VMSCOPE_FEAT_CNT
+};
+
+/**
+ * enum vmscope_hooks - VMSCOPE_INFO_A_HOOKS bits: what the module attached to
+ * @VMSCOPE_HOOK_FAULT_USER: tracepoint exceptions:page_fault_user
+ * @VMSCOPE_HOOK_FAULT_KERNEL: tracepoint exceptions:page_fault_kernel
+ * @VMSCOPE_HOOK_HANDLE_MM_FAULT: kretprobe on handle_mm_fault()
+ * @VMSCOPE_HOOK_DO_WP_PAGE: kprobe on do_wp_page()
+ * @VMSCOPE_HOOK_WP_PAGE_REUSE: kprobe on wp_page_reuse() (inlined on some
+ *	builds)
+ * @VMSCOPE_HOOK_NEW_ANON_RMAP: kprobe on folio_add_new_anon_rmap() or, before
+ *	6.2, page_add_new_anon_rmap(), counting calls from the COW path
+ * @VMSCOPE_HOOK_UNMAP_VMAS: kprobe on unmap_vmas(), to forget unmapped ranges
+ * @VMSCOPE_HOOK_EXIT_MMAP: tracepoint mmap:exit_mmap, to free a process's
+ *	counters
+ * @__VMSCOPE_HOOK_CNT: number of defined bits
+ */
+enum vmscope_hooks {
+	VMSCOPE_HOOK_FAULT_USER,
+	VMSCOPE_HOOK_FAULT_KERNEL,
+	VMSCOPE_HOOK_HANDLE_MM_FAULT,
+	VMSCOPE_HOOK_DO_WP_PAGE,
+	VMSCOPE_HOOK_WP_PAGE_REUSE,
+	VMSCOPE_HOOK_NEW_ANON_RMAP,
+	VMSCOPE_HOOK_UNMAP_VMAS,
+	VMSCOPE_HOOK_EXIT_MMAP,
+
+	/* add new hooks above here */
+	__VMSCOPE_HOOK_CNT
+};
+
+/**
+ * enum vmscope_counters - VMSCOPE_INFO_A_COUNTERS_* bits, one per counter
+ *
+ * A counter whose bit is in neither COUNTERS_EXACT nor COUNTERS_DERIVED is
+ * unavailable on this kernel and absent from replies.
+ *
+ * @VMSCOPE_CTR_FAULTS: per-process faults (and _read/_write/_exec/_kernel)
+ * @VMSCOPE_CTR_VMA_FAULTS: per-VMA faults (and their split, and _major)
+ * @VMSCOPE_CTR_COW_FAULTS: cow_faults
+ * @VMSCOPE_CTR_COW_COPIES: cow_copies
+ * @VMSCOPE_CTR_COW_REUSES: cow_reuses; derived as cow_faults - cow_copies -
+ *	cow_unshare when wp_page_reuse() cannot be probed
+ * @VMSCOPE_CTR_COW_ZERO: cow_zero
+ * @VMSCOPE_CTR_COW_UNSHARE: cow_unshare
+ * @__VMSCOPE_CTR_CNT: number of defined bits
+ */
+enum vmscope_counters {
+	VMSCOPE_CTR_FAULTS,
+	VMSCOPE_CTR_VMA_FAULTS,
+	VMSCOPE_CTR_COW_FAULTS,
+	VMSCOPE_CTR_COW_COPIES,
+	VMSCOPE_CTR_COW_REUSES,
+	VMSCOPE_CTR_COW_ZERO,
+	VMSCOPE_CTR_COW_UNSHARE,
+
+	/* add new counters above here */
+	__VMSCOPE_CTR_CNT
 };
 
 /**
@@ -339,6 +520,30 @@ enum vmscope_features {
  *	this module instance provides
  * @VMSCOPE_INFO_A_ALLOW_SAME_USER: u32, 1 if the allow_same_user module
  *	parameter is set, else 0
+ * @VMSCOPE_INFO_A_HOOKS: u64, VMSCOPE_HOOK_* bits (as 1 << bit) attached
+ * @VMSCOPE_INFO_A_COUNTERS_EXACT: u64, VMSCOPE_CTR_* bits (as 1 << bit) of
+ *	the counters that count exactly what they document
+ * @VMSCOPE_INFO_A_COUNTERS_DERIVED: u64, VMSCOPE_CTR_* bits of the counters
+ *	computed from other hooks, since their own is missing
+ * @VMSCOPE_INFO_A_MEMORY: u64, bytes the module has allocated for its
+ *	tables and event buffers
+ * @VMSCOPE_INFO_A_PROC_SLOTS: u32, capacity of the process table
+ *	(module parameter max_procs)
+ * @VMSCOPE_INFO_A_PROC_USED: u32, processes counted now
+ * @VMSCOPE_INFO_A_PROC_OVERFLOW: u64, faults of processes left uncounted
+ *	because the process table was full
+ * @VMSCOPE_INFO_A_VMA_SLOTS: u32, capacity of the per-VMA table (max_vmas)
+ * @VMSCOPE_INFO_A_VMA_USED: u32, VMA entries in use now
+ * @VMSCOPE_INFO_A_VMA_OVERFLOW: u64, events not counted per VMA because the
+ *	VMA table was full
+ * @VMSCOPE_INFO_A_RING_SIZE: u32, events each CPU's buffer holds
+ *	(module parameter ring_size)
+ * @VMSCOPE_INFO_A_EVENTS: u64, events queued for watchers since load
+ * @VMSCOPE_INFO_A_EVENTS_DROPPED: u64, events lost because a CPU's buffer
+ *	was full
+ * @VMSCOPE_INFO_A_LISTENERS: u32, sockets watching now
+ * @VMSCOPE_INFO_A_KRETPROBE_MISSED: u64, handle_mm_fault() calls the
+ *	kretprobe missed (no free instance), so per-VMA faults undercount
  * @VMSCOPE_INFO_A_PAD: padding for 64-bit attributes, never meaningful
  */
 enum vmscope_info_attrs {
@@ -347,10 +552,151 @@ enum vmscope_info_attrs {
 	VMSCOPE_INFO_A_VERSION,
 	VMSCOPE_INFO_A_FEATURES,
 	VMSCOPE_INFO_A_ALLOW_SAME_USER,
+	VMSCOPE_INFO_A_HOOKS,
+	VMSCOPE_INFO_A_COUNTERS_EXACT,
+	VMSCOPE_INFO_A_COUNTERS_DERIVED,
+	VMSCOPE_INFO_A_MEMORY,
+	VMSCOPE_INFO_A_PROC_SLOTS,
+	VMSCOPE_INFO_A_PROC_USED,
+	VMSCOPE_INFO_A_PROC_OVERFLOW,
+	VMSCOPE_INFO_A_VMA_SLOTS,
+	VMSCOPE_INFO_A_VMA_USED,
+	VMSCOPE_INFO_A_VMA_OVERFLOW,
+	VMSCOPE_INFO_A_RING_SIZE,
+	VMSCOPE_INFO_A_EVENTS,
+	VMSCOPE_INFO_A_EVENTS_DROPPED,
+	VMSCOPE_INFO_A_LISTENERS,
+	VMSCOPE_INFO_A_KRETPROBE_MISSED,
 
 	/* add new attributes above here */
 	__VMSCOPE_INFO_A_MAX,
 	VMSCOPE_INFO_A_MAX = __VMSCOPE_INFO_A_MAX - 1
+};
+
+#define VMSCOPE_WATCH_MAX_PIDS		16
+#define VMSCOPE_WATCH_MAX_LISTENERS	16
+
+/**
+ * enum vmscope_watch_attrs - attributes of VMSCOPE_CMD_WATCH
+ * @VMSCOPE_WATCH_A_PID: u32, a process to watch; may repeat, up to
+ *	VMSCOPE_WATCH_MAX_PIDS times
+ * @VMSCOPE_WATCH_A_ALL: flag, watch every process (CAP_SYS_ADMIN or
+ *	CAP_PERFMON); excludes PID
+ */
+enum vmscope_watch_attrs {
+	VMSCOPE_WATCH_A_UNSPEC,
+	VMSCOPE_WATCH_A_PID,
+	VMSCOPE_WATCH_A_ALL,
+
+	/* add new attributes above here */
+	__VMSCOPE_WATCH_A_MAX,
+	VMSCOPE_WATCH_A_MAX = __VMSCOPE_WATCH_A_MAX - 1
+};
+
+/**
+ * enum vmscope_event_kind - VMSCOPE_EVENT_A_KIND values
+ * @VMSCOPE_EVENT_FAULT: a completed page fault (handle_mm_fault())
+ * @VMSCOPE_EVENT_COW_COPY: copy-on-write made a new page from a shared one
+ * @VMSCOPE_EVENT_COW_REUSE: a write fault reused the page, which was
+ *	exclusive
+ * @VMSCOPE_EVENT_COW_ZERO: copy-on-write of the shared zero page
+ * @VMSCOPE_EVENT_COW_UNSHARE: an unshare fault
+ * @__VMSCOPE_EVENT_CNT: number of defined kinds
+ */
+enum vmscope_event_kind {
+	VMSCOPE_EVENT_FAULT,
+	VMSCOPE_EVENT_COW_COPY,
+	VMSCOPE_EVENT_COW_REUSE,
+	VMSCOPE_EVENT_COW_ZERO,
+	VMSCOPE_EVENT_COW_UNSHARE,
+
+	/* add new kinds above here */
+	__VMSCOPE_EVENT_CNT
+};
+
+/**
+ * enum vmscope_access - VMSCOPE_EVENT_A_ACCESS values
+ * @VMSCOPE_ACCESS_READ: a read
+ * @VMSCOPE_ACCESS_WRITE: a write
+ * @VMSCOPE_ACCESS_EXEC: an instruction fetch
+ * @__VMSCOPE_ACCESS_CNT: number of defined values
+ */
+enum vmscope_access {
+	VMSCOPE_ACCESS_READ,
+	VMSCOPE_ACCESS_WRITE,
+	VMSCOPE_ACCESS_EXEC,
+
+	/* add new values above here */
+	__VMSCOPE_ACCESS_CNT
+};
+
+/**
+ * enum vmscope_event_flags - VMSCOPE_EVENT_A_FLAGS bits
+ * @VMSCOPE_EVENT_F_USER: the fault was taken in user mode
+ * @VMSCOPE_EVENT_F_MAJOR: the fault needed I/O
+ * @__VMSCOPE_EVENT_F_CNT: number of defined bits
+ */
+enum vmscope_event_flags {
+	VMSCOPE_EVENT_F_USER,
+	VMSCOPE_EVENT_F_MAJOR,
+
+	/* add new flags above here */
+	__VMSCOPE_EVENT_F_CNT
+};
+
+/**
+ * enum vmscope_event_attrs - attributes of VMSCOPE_CMD_EVENT
+ *
+ * All are present in every event except IP (absent unless the fault was
+ * taken in user mode: a kernel address never leaves the module) and
+ * VMA_NAME (absent for an unnamed anonymous VMA).  The VMA is the one the
+ * fault hit, read while the fault held it, not looked up later.
+ *
+ * @VMSCOPE_EVENT_A_SEQ: u64, this subscription's sequence number: one per
+ *	event generated for it, so a gap is a loss (DROPPED_* say where)
+ * @VMSCOPE_EVENT_A_TIME_NS: u64, CLOCK_MONOTONIC time of the event
+ * @VMSCOPE_EVENT_A_PID: u32, thread-group id in the watcher's pid namespace
+ *	(0 if not visible there)
+ * @VMSCOPE_EVENT_A_TID: u32, thread id, likewise
+ * @VMSCOPE_EVENT_A_COMM: string, the faulting thread's command name
+ * @VMSCOPE_EVENT_A_KIND: u32, enum vmscope_event_kind
+ * @VMSCOPE_EVENT_A_ACCESS: u32, enum vmscope_access
+ * @VMSCOPE_EVENT_A_FLAGS: u32, VMSCOPE_EVENT_F_* bits (as 1 << bit)
+ * @VMSCOPE_EVENT_A_ADDR: u64, the faulting user address
+ * @VMSCOPE_EVENT_A_IP: u64, the user instruction pointer
+ * @VMSCOPE_EVENT_A_VMA_START: u64, start of the VMA hit
+ * @VMSCOPE_EVENT_A_VMA_END: u64, end of the VMA hit
+ * @VMSCOPE_EVENT_A_VMA_FLAGS: u64, its VMSCOPE_VMA_F_* bits
+ * @VMSCOPE_EVENT_A_VMA_NAME: string, its name as /proc/PID/maps prints it
+ * @VMSCOPE_EVENT_A_DROPPED_BUFFER: u64, this subscription's events lost so
+ *	far because a CPU's event buffer was full
+ * @VMSCOPE_EVENT_A_DROPPED_SOCKET: u64, its events lost so far because the
+ *	socket's receive buffer was full (the socket also gets ENOBUFS)
+ * @VMSCOPE_EVENT_A_PAD: padding for 64-bit attributes, never meaningful
+ */
+enum vmscope_event_attrs {
+	VMSCOPE_EVENT_A_UNSPEC,
+	VMSCOPE_EVENT_A_PAD,
+	VMSCOPE_EVENT_A_SEQ,
+	VMSCOPE_EVENT_A_TIME_NS,
+	VMSCOPE_EVENT_A_PID,
+	VMSCOPE_EVENT_A_TID,
+	VMSCOPE_EVENT_A_COMM,
+	VMSCOPE_EVENT_A_KIND,
+	VMSCOPE_EVENT_A_ACCESS,
+	VMSCOPE_EVENT_A_FLAGS,
+	VMSCOPE_EVENT_A_ADDR,
+	VMSCOPE_EVENT_A_IP,
+	VMSCOPE_EVENT_A_VMA_START,
+	VMSCOPE_EVENT_A_VMA_END,
+	VMSCOPE_EVENT_A_VMA_FLAGS,
+	VMSCOPE_EVENT_A_VMA_NAME,
+	VMSCOPE_EVENT_A_DROPPED_BUFFER,
+	VMSCOPE_EVENT_A_DROPPED_SOCKET,
+
+	/* add new attributes above here */
+	__VMSCOPE_EVENT_A_MAX,
+	VMSCOPE_EVENT_A_MAX = __VMSCOPE_EVENT_A_MAX - 1
 };
 
 #endif /* _UAPI_LINUX_VMSCOPE_H */
