@@ -7,6 +7,12 @@
 #   make check           every test, on every supported kernel, in VMs
 #   make bench           the performance figures (one VM run)
 #   make style           checkpatch --strict over the module
+#   make install         the module (modules_install + depmod) for KDIR's
+#                        kernel, and the CLI, its man page and its bash
+#                        completion under PREFIX; DESTDIR is honoured
+#   make uninstall       remove what `make install` installed
+#   make dkms            stage the module's source in /usr/src/vmscope-VERSION
+#                        and `dkms install` it for KVER (dkms-remove undoes it)
 # `demo`, `check` and `bench` first install what they need (tests/setup.sh).
 
 KVERS ?= 6.1.0-56-amd64 6.12.117+deb12-amd64
@@ -16,10 +22,23 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 VMSCOPE_CACHE ?= /var/cache/vmscope
 export KVERS DEMO_KVER VMSCOPE_CACHE
 
+# The kernel release KDIR builds for, and where things install.
+KVER ?= $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+VMSCOPE_VERSION ?= $(shell git -C $(CURDIR) describe --always --dirty 2>/dev/null || echo unknown)
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+INSTALL_MOD_DIR ?= updates
+DKMS_SRC ?= $(DESTDIR)/usr/src/vmscope-$(VMSCOPE_VERSION)
+INSTALL ?= install
+DEPMOD ?= depmod
+DKMS ?= dkms
+
 all: module userspace
 
 module:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) VMSCOPE_VERSION=$(VMSCOPE_VERSION) modules
 
 userspace:
 	$(MAKE) -C userspace
@@ -42,10 +61,55 @@ bench: setup
 style:
 	tests/style.sh
 
+# Debian's kernels sign every module at modules_install (MODULE_SIG_ALL)
+# with a key only their build had: leave signing to the user (README,
+# "Secure Boot") or to DKMS.  With DESTDIR (packaging), depmod is the
+# package's job at install time, not ours.
+install: install-module install-cli
+
+install-module: module
+	@[ -n "$(KVER)" ] || { echo "no kernel release in $(KDIR); set KDIR" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) CONFIG_MODULE_SIG_ALL= modules_install
+	$(if $(DESTDIR),,$(DEPMOD) -a $(KVER))
+
+install-cli: userspace
+	$(INSTALL) -D -m 0755 userspace/vmscope $(DESTDIR)$(BINDIR)/vmscope
+	$(INSTALL) -D -m 0644 userspace/vmscope.8 $(DESTDIR)$(MANDIR)/man8/vmscope.8
+	$(INSTALL) -D -m 0644 userspace/vmscope.bash-completion \
+		$(DESTDIR)$(BASHCOMPDIR)/vmscope
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/vmscope $(DESTDIR)$(MANDIR)/man8/vmscope.8 \
+		$(DESTDIR)$(BASHCOMPDIR)/vmscope
+	@[ -n "$(KVER)" ] || { echo "no kernel release in $(KDIR); set KDIR" >&2; exit 1; }
+	rm -f $(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/vmscope.ko*
+	$(if $(DESTDIR),,$(DEPMOD) -a $(KVER))
+
+# A DKMS source tree: the module's sources, the top-level Kbuild, and
+# module/dkms.conf with the version filled in.
+dkms-src:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)/module/include/uapi/linux
+	cp Kbuild $(DKMS_SRC)/
+	cp module/Kbuild $(filter-out %.mod.c,$(wildcard module/*.c)) module/*.h \
+		$(DKMS_SRC)/module/
+	cp module/include/uapi/linux/vmscope.h $(DKMS_SRC)/module/include/uapi/linux/
+	sed 's/@VERSION@/$(VMSCOPE_VERSION)/' module/dkms.conf >$(DKMS_SRC)/dkms.conf
+
+dkms: dkms-src
+	$(DKMS) add -m vmscope -v $(VMSCOPE_VERSION)
+	$(DKMS) install -m vmscope -v $(VMSCOPE_VERSION) -k $(KVER)
+
+dkms-remove:
+	-$(DKMS) remove -m vmscope -v $(VMSCOPE_VERSION) --all
+	rm -rf $(DKMS_SRC)
+
 clean:
 	-[ -d $(KDIR) ] && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C userspace clean
 	-$(MAKE) -C tests/progs clean
 	rm -rf .build
 
-.PHONY: all module userspace progs setup demo check bench style clean
+.PHONY: all module userspace progs setup demo check bench style clean \
+	install install-module install-cli uninstall dkms-src dkms dkms-remove
