@@ -22,8 +22,10 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 VMSCOPE_CACHE ?= /var/cache/vmscope
 export KVERS DEMO_KVER VMSCOPE_CACHE
 
-# The kernel release KDIR builds for, and where things install.
-KVER ?= $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+# The release KDIR builds for (what `uname -r` says when it runs; on
+# Debian 6.1 include/config/kernel.release has the upstream version).
+KVER ?= $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+		$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 VMSCOPE_VERSION ?= $(shell git -C $(CURDIR) describe --always --dirty 2>/dev/null || echo unknown)
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -37,8 +39,21 @@ DKMS ?= dkms
 
 all: module userspace
 
+# Built in module/ itself (module/Kbuild), so that modules_install puts it
+# at updates/vmscope.ko.  `make -C KDIR M=$PWD` (the top-level Kbuild) and
+# DKMS build the same module from the top.
 module:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) VMSCOPE_VERSION=$(VMSCOPE_VERSION) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/module VMSCOPE_VERSION=$(VMSCOPE_VERSION) modules
+	@echo '$(KDIR) $(VMSCOPE_VERSION)' >module/.vmscope-built
+
+# install builds the module only if it is missing, older than a source, or
+# was built for another KDIR or version: kbuild alone takes minutes to find
+# nothing to do in an emulated VM.
+MODULE_SRCS := $(filter-out %.mod.c,$(wildcard module/*.c)) $(wildcard module/*.h) \
+	       module/Kbuild module/include/uapi/linux/vmscope.h
+module/vmscope.ko: $(MODULE_SRCS) FORCE
+	@if [ ! -f $@ ] || [ "$$(cat module/.vmscope-built 2>/dev/null)" != '$(KDIR) $(VMSCOPE_VERSION)' ] || \
+	    [ -n "$$(find $(MODULE_SRCS) -newer $@)" ]; then $(MAKE) module; fi
 
 userspace:
 	$(MAKE) -C userspace
@@ -67,9 +82,9 @@ style:
 # package's job at install time, not ours.
 install: install-module install-cli
 
-install-module: module
+install-module: module/vmscope.ko
 	@[ -n "$(KVER)" ] || { echo "no kernel release in $(KDIR); set KDIR" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/module INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) CONFIG_MODULE_SIG_ALL= modules_install
 	$(if $(DESTDIR),,$(DEPMOD) -a $(KVER))
 
@@ -106,10 +121,13 @@ dkms-remove:
 	rm -rf $(DKMS_SRC)
 
 clean:
+	-[ -d $(KDIR) ] && $(MAKE) -C $(KDIR) M=$(CURDIR)/module clean
 	-[ -d $(KDIR) ] && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C userspace clean
 	-$(MAKE) -C tests/progs clean
-	rm -rf .build
+	rm -rf .build module/.vmscope-built
+
+FORCE:
 
 .PHONY: all module userspace progs setup demo check bench style clean \
 	install install-module install-cli uninstall dkms-src dkms dkms-remove
