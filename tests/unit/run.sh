@@ -73,6 +73,7 @@ rm -f "$here/build.log"
 b=$here/build
 run test_format "$b/test_format" "$top/module/include/uapi/linux/vmscope.h"
 run test_nl "$b/test_nl"
+run test_watch "$b/test_watch"
 run test_json "$py" "$here/test_json.py" "$b/fmt_tool" "$b/vmscope-fake" \
 	"$top/module/include/uapi/linux/vmscope.h"
 run test_cli "$here/test_cli.sh" "$top/userspace/vmscope" "$b/vmscope-fake"
