@@ -174,6 +174,18 @@ static void vs_name_json(FILE *f, const char *key, const char *s, size_t len)
 	vs_json_string(f, s ? s : "", s ? len : 0);
 }
 
+/* Table output: s with control characters as '?', one line per record. */
+static void vs_put_clean(FILE *f, const char *s, size_t len, int width)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		putc((unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i],
+		     f);
+	for (; (int)i < width; i++)
+		putc(' ', f);
+}
+
 static void vs_kind_str(uint32_t kind, char *buf, size_t len)
 {
 	const char *n = vs_event_kind_name(kind);
@@ -221,9 +233,11 @@ void vs_event_print(FILE *f, const struct vs_event *e, int json)
 		fprintf(f, "}\n");
 		return;
 	}
-	fprintf(f, "%10" PRIu64 ".%06" PRIu64 " %7u %7u %-16s %-9s %c%c%c %016"
-		PRIx64 " ", e->time_ns / 1000000000,
-		e->time_ns % 1000000000 / 1000, e->pid, e->tid, e->comm, kind,
+	fprintf(f, "%10" PRIu64 ".%06" PRIu64 " %7u %7u ",
+		e->time_ns / 1000000000, e->time_ns % 1000000000 / 1000,
+		e->pid, e->tid);
+	vs_put_clean(f, e->comm, strlen(e->comm), 16);
+	fprintf(f, " %-9s %c%c%c %016" PRIx64 " ", kind,
 		vs_access_char(e->access),
 		e->flags & (1U << VMSCOPE_EVENT_F_USER) ? 'u' : 'k',
 		e->flags & (1U << VMSCOPE_EVENT_F_MAJOR) ? 'M' : '-', e->addr);
@@ -231,9 +245,10 @@ void vs_event_print(FILE *f, const struct vs_event *e, int json)
 		fprintf(f, "%016" PRIx64, e->ip);
 	else
 		fprintf(f, "%-16s", "-");
-	fprintf(f, " %" PRIx64 "-%" PRIx64 " %.*s\n", e->vma_start, e->vma_end,
-		e->vma_name ? (int)e->vma_name_len : 0,
-		e->vma_name ? e->vma_name : "");
+	fprintf(f, " %" PRIx64 "-%" PRIx64 " ", e->vma_start, e->vma_end);
+	if (e->vma_name)
+		vs_put_clean(f, e->vma_name, e->vma_name_len, 0);
+	putc('\n', f);
 }
 
 void vs_watch_header(FILE *f)
@@ -368,8 +383,11 @@ void vs_summary_print(FILE *f, const struct vs_acct *a, uint64_t duration_ns,
 
 		snprintf(range, sizeof(range), "%" PRIx64 "-%" PRIx64,
 			 v[i]->start, v[i]->end);
-		fprintf(f, "%10" PRIu64 " %7u %-33s %s (", v[i]->events,
-			v[i]->pid, range, v[i]->name ? v[i]->name : "");
+		fprintf(f, "%10" PRIu64 " %7u %-33s ", v[i]->events,
+			v[i]->pid, range);
+		if (v[i]->name)
+			vs_put_clean(f, v[i]->name, strlen(v[i]->name), 0);
+		fprintf(f, " (");
 		vs_total_kinds(f, v[i], 0);
 		fprintf(f, ")\n");
 	}
@@ -504,10 +522,10 @@ void vs_change_print(FILE *f, const struct vs_change *c, uint32_t pid,
 		return;
 	}
 	fprintf(f, "%10" PRIu64 ".%06" PRIu64 " %7u vma %-6s %" PRIx64 "-%"
-		PRIx64 " %.*s", time_ns / 1000000000,
-		time_ns % 1000000000 / 1000, pid, vs_changes[c->kind], start,
-		end, v[0].name ? (int)v[0].name_len : 0,
-		v[0].name ? v[0].name : "");
+		PRIx64 " ", time_ns / 1000000000, time_ns % 1000000000 / 1000,
+		pid, vs_changes[c->kind], start, end);
+	if (v[0].name)
+		vs_put_clean(f, v[0].name, v[0].name_len, 0);
 	if (c->nold && c->nnew) {
 		fprintf(f, " (was");
 		for (i = 0; i < c->nold; i++)

@@ -54,6 +54,7 @@
 struct vs_watched {
 	int pid;
 	int gone;
+	int have_snap;		/* the first dump is the baseline: no changes */
 	struct vs_vma_list snap;
 	uint64_t dumped_ns;
 };
@@ -326,9 +327,12 @@ static int vs_watch_dump(struct vs_watch *w, struct vs_watched *p)
 		vs_vma_list_free(&l);
 		return vs_nl_report(&w->q, ret, p->pid);
 	}
-	vs_vma_diff(p->snap.v, p->snap.n, l.v, l.n, vs_watch_change, arg);
+	if (p->have_snap)
+		vs_vma_diff(p->snap.v, p->snap.n, l.v, l.n, vs_watch_change,
+			    arg);
 	vs_vma_list_free(&p->snap);
 	p->snap = l;
+	p->have_snap = 1;
 	return 0;
 }
 
