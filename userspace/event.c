@@ -117,8 +117,10 @@ static int vs_acct_vma(struct vs_acct *a, const struct vs_event *e)
 
 /*
  * Account one event.  Sequence numbers start at VS_FIRST_SEQ and grow by
- * one per event the kernel generated for this subscription, lost or not:
- * a jump is a loss.  An event below the highest seen (delivered late
+ * one per event the kernel meant to send to this subscription, sent or
+ * lost on the way to the socket: a jump is a loss.  (Events lost to a
+ * full CPU buffer, before they had a sequence number, are only in
+ * DROPPED_BUFFER.)  An event below the highest seen (delivered late
  * from another CPU's buffer) fills a gap counted before.  DROPPED_BUFFER
  * and DROPPED_SOCKET are the kernel's running totals; what they went up
  * by is new.  Returns 0 or -ENOMEM.
@@ -160,6 +162,21 @@ int vs_acct_event(struct vs_acct *a, const struct vs_event *e,
 		a->lost[VS_LOSS_SOCKET] = e->dropped_socket;
 	}
 	return vs_acct_vma(a, e);
+}
+
+/*
+ * Events lost in all, as far as we know: those of full CPU buffers,
+ * which never got a sequence number, and those lost on the way to the
+ * socket, as the kernel counted them or as the gaps show, whichever is
+ * more (the count may be ahead of the last event seen, the gaps cannot).
+ */
+uint64_t vs_acct_lost(const struct vs_acct *a)
+{
+	uint64_t sock = a->lost[VS_LOSS_SOCKET];
+
+	if (a->lost[VS_LOSS_SEQ_GAP] > sock)
+		sock = a->lost[VS_LOSS_SEQ_GAP];
+	return a->lost[VS_LOSS_BUFFER] + sock;
 }
 
 /* recv() failed with ENOBUFS: at least one message is lost. */
@@ -205,8 +222,8 @@ static void vs_event_header(FILE *f)
 
 /*
  * One event: a JSON object with "type":"event", or a table row.  The
- * table's ACC column is the access (r, w, x), u or k for user or kernel
- * mode, and M for a major fault or - for a minor one.
+ * table's ACC column is the access (r, w, x), then u or k for user or
+ * kernel mode.
  */
 void vs_event_print(FILE *f, const struct vs_event *e, int json)
 {
@@ -218,10 +235,9 @@ void vs_event_print(FILE *f, const struct vs_event *e, int json)
 			",\"time_ns\":%" PRIu64 ",\"pid\":%u,\"tid\":%u",
 			e->seq, e->time_ns, e->pid, e->tid);
 		vs_name_json(f, "comm", e->comm, strlen(e->comm));
-		fprintf(f, ",\"kind\":\"%s\",\"access\":\"%c\",\"user\":%s,\"major\":%s,\"addr\":%" PRIu64,
+		fprintf(f, ",\"kind\":\"%s\",\"access\":\"%c\",\"user\":%s,\"addr\":%" PRIu64,
 			kind, vs_access_char(e->access),
 			e->flags & (1U << VMSCOPE_EVENT_F_USER) ? "true" : "false",
-			e->flags & (1U << VMSCOPE_EVENT_F_MAJOR) ? "true" : "false",
 			e->addr);
 		if (e->has_ip)
 			fprintf(f, ",\"ip\":%" PRIu64, e->ip);
@@ -237,10 +253,9 @@ void vs_event_print(FILE *f, const struct vs_event *e, int json)
 		e->time_ns / 1000000000, e->time_ns % 1000000000 / 1000,
 		e->pid, e->tid);
 	vs_put_clean(f, e->comm, strlen(e->comm), 16);
-	fprintf(f, " %-9s %c%c%c %016" PRIx64 " ", kind,
+	fprintf(f, " %-9s %c%c  %016" PRIx64 " ", kind,
 		vs_access_char(e->access),
-		e->flags & (1U << VMSCOPE_EVENT_F_USER) ? 'u' : 'k',
-		e->flags & (1U << VMSCOPE_EVENT_F_MAJOR) ? 'M' : '-', e->addr);
+		e->flags & (1U << VMSCOPE_EVENT_F_USER) ? 'u' : 'k', e->addr);
 	if (e->has_ip)
 		fprintf(f, "%016" PRIx64, e->ip);
 	else
@@ -340,7 +355,7 @@ void vs_summary_print(FILE *f, const struct vs_acct *a, uint64_t duration_ns,
 		for (l = 0; l < VS_LOSS_N; l++)
 			fprintf(f, "%s\"%s\":%" PRIu64, l ? "," : "",
 				vs_losses[l], a->lost[l]);
-		fprintf(f, "}");
+		fprintf(f, "},\"lost_total\":%" PRIu64, vs_acct_lost(a));
 		if (a->have_seq)
 			fprintf(f, ",\"seq_first\":%" PRIu64 ",\"seq_last\":%"
 				PRIu64, a->first_seq, a->last_seq);
@@ -369,7 +384,7 @@ void vs_summary_print(FILE *f, const struct vs_acct *a, uint64_t duration_ns,
 	for (l = 0; l < VS_LOSS_N; l++)
 		fprintf(f, "%s %s %" PRIu64, l ? "," : "", vs_losses[l],
 			a->lost[l]);
-	fprintf(f, "\n");
+	fprintf(f, "; %" PRIu64 " events in all\n", vs_acct_lost(a));
 	if (a->have_seq)
 		fprintf(f, "seq: %" PRIu64 "-%" PRIu64 ", %" PRIu64
 			" arrived out of order\n", a->first_seq, a->last_seq,

@@ -80,13 +80,14 @@ struct vs_acct_news {
 };
 
 /* The first sequence number of a subscription. */
-#define VS_FIRST_SEQ	1
+#define VS_FIRST_SEQ	0
 
 void vs_acct_init(struct vs_acct *a);
 void vs_acct_free(struct vs_acct *a);
 int vs_acct_event(struct vs_acct *a, const struct vs_event *e,
 		  struct vs_acct_news *news);
 void vs_acct_enobufs(struct vs_acct *a);
+uint64_t vs_acct_lost(const struct vs_acct *a);
 
 void vs_watch_header(FILE *f);
 void vs_event_print(FILE *f, const struct vs_event *e, int json);

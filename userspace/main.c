@@ -69,7 +69,7 @@ static const struct vs_cmd vs_cmds[] = {
 		"Stream the fault and copy-on-write events of up to 16 processes (or,\n"
 		"with CAP_SYS_ADMIN or CAP_PERFMON, of all), one line each: time (s,\n"
 		"CLOCK_MONOTONIC), pid, tid, comm, kind (fault, cow-copy, cow-reuse,\n"
-		"zero, unshare), ACC (access r/w/x; u/k: user or kernel mode; M: major),\n"
+		"zero, unshare), ACC (access r/w/x, then u/k: user or kernel mode),\n"
 		"address, instruction pointer (- if taken in kernel mode) and the VMA hit\n"
 		"as the kernel saw it.  Ends with a summary on Ctrl-C, SIGTERM, --count\n"
 		"or --duration, or when every watched process has exited.\n"

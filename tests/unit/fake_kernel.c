@@ -37,8 +37,10 @@
  *   VS_FAKE_INFO_FULL=1      INFO_GET with hooks, counters and tables
  *   VS_FAKE_EVENTS=N         a WATCH is followed by N events (default 0)
  *                            on the VMAs of its first pid, 3 per datagram
- *   VS_FAKE_SEQ_SKIP=K       after the K-th event, 3 sequence numbers are
- *                            skipped and DROPPED_BUFFER says 3
+ *   VS_FAKE_SEQ_SKIP=K       after the K-th event, 3 events are lost to a
+ *                            full socket: 3 sequence numbers skipped and
+ *                            DROPPED_SOCKET up by 3; and 2 to a full CPU
+ *                            buffer (no sequence numbers): DROPPED_BUFFER 2
  *   VS_FAKE_ENOBUFS=K        after the K-th event, recv() fails with ENOBUFS
  *                            once, and later events say DROPPED_SOCKET 1
  *   VS_FAKE_WATCH_ERRNO=N    WATCH fails with -N, its extack pointing at the
@@ -661,8 +663,7 @@ static void put_event(uint64_t seq, int pid, const struct fake_vma *v,
 	nla_put_u32(m, VMSCOPE_EVENT_A_KIND, i % (__VMSCOPE_EVENT_CNT + 1));
 	nla_put_u32(m, VMSCOPE_EVENT_A_ACCESS, i % __VMSCOPE_ACCESS_CNT);
 	nla_put_u32(m, VMSCOPE_EVENT_A_FLAGS,
-		    (user ? 1U << VMSCOPE_EVENT_F_USER : 0) |
-		    (i % 6 == 1 ? 1U << VMSCOPE_EVENT_F_MAJOR : 0));
+		    user ? 1U << VMSCOPE_EVENT_F_USER : 0);
 	put_u64(m, VMSCOPE_EVENT_A_ADDR, v->start + (i * 4096) % (v->end - v->start),
 		pad);
 	if (user)
@@ -687,7 +688,7 @@ static void watch(const struct nlmsghdr *req)
 	struct fake_vma *v = NULL;
 	const char *why = NULL;
 	int pid = 0, rem, all = 0;
-	uint64_t seq = 1, dbuf = 0, dsock = 0;
+	uint64_t seq = 0, dbuf = 0, dsock = 0;
 	size_t n = 0;
 	long i;
 
@@ -720,7 +721,8 @@ static void watch(const struct nlmsghdr *req)
 		put_event(seq++, pid, &v[(i * 7) % n], i, dbuf, dsock);
 		if (i + 1 == skip) {
 			seq += 3;
-			dbuf += 3;
+			dsock += 3;
+			dbuf += 2;
 		}
 		if (i + 1 == nobufs) {
 			struct dgram *d;
