@@ -12,7 +12,8 @@ VENV=$CACHE/venv
 pkgs=(build-essential pkg-config libnl-3-dev libnl-genl-3-dev
       qemu-system-x86 busybox-static kmod sparse python3-venv
       python3 util-linux procps bpftrace linux-source-6.12
-      flex bison bc libelf-dev libssl-dev cpio)
+      flex bison bc libelf-dev libssl-dev cpio
+      prometheus)	# promtool: checks "stats --prometheus" output
 for v in $KVERS; do
 	pkgs+=("linux-image-$v" "linux-headers-$v")
 done

@@ -248,7 +248,8 @@ static int vs_watch_error(struct vs_watch *w, const struct nlmsghdr *nlh)
 		       VMSCOPE_WATCH_MAX_LISTENERS, k);
 		return VS_EXIT_BUSY;
 	case -EOPNOTSUPP:
-		if (w->all) {
+		/* A kernel thread's pid has its attribute named. */
+		if (w->all || nl->err.bad_attr != VMSCOPE_WATCH_A_PID) {
 			vs_err("the module cannot watch: the hooks it needs are not attached%s",
 			       k);
 			return VS_EXIT_NOTSUP;
