@@ -174,7 +174,7 @@ static void vs_status_print(const struct vs_nl *nl, const struct vs_info *i,
 	if (!i)
 		return;
 	printf("module version:  %s\n", i->version);
-	printf("features:        ");
+	printf("features:       ");
 	vs_print_bits(i->val[VMSCOPE_INFO_A_FEATURES], vs_feature_name);
 	printf("allow_same_user: %s\n",
 	       i->val[VMSCOPE_INFO_A_ALLOW_SAME_USER] ? "yes" : "no");
