@@ -302,7 +302,7 @@ static int vs_top_run(struct vs_nl *nl, const struct vs_top_args *a)
 {
 	struct vs_vma_list prev = { 0 }, cur = { 0 }, tmp;
 	uint64_t sample, next;
-	struct vs_proc p;
+	struct vs_proc p, np;
 	int ret;
 
 	ret = vs_nl_report(nl, vs_proc_fetch(nl, a->pid, &p), a->pid);
@@ -324,6 +324,9 @@ static int vs_top_run(struct vs_nl *nl, const struct vs_top_args *a)
 		vs_top_sleep(next);
 		if (vs_top_stop)
 			break;
+		/* The comm again: the process may have exec'ed. */
+		if (vs_proc_fetch(nl, a->pid, &np) == 0)
+			p = np;
 		ret = vs_vma_list_fetch(nl, a->pid, &cur);
 		if (ret == -ESRCH) {
 			/* The process exited: the end, not an error. */
