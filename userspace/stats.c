@@ -70,7 +70,6 @@ static const struct {
 	{ "vma_overflow",	VMSCOPE_PROC_A_VMA_OVERFLOW,	0, U_EVENTS },
 };
 
-
 struct vs_proc_reply {
 	struct vs_proc *p;
 	int found;
