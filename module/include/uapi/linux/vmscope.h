@@ -56,7 +56,13 @@
  *   as VMSCOPE_CMD_EVENT messages, several to an skb.  The subscription
  *   ends with VMSCOPE_CMD_UNWATCH, when the socket is closed, or when the
  *   module is unloaded.  At most VMSCOPE_WATCH_MAX_LISTENERS sockets watch at
- *   once (-EBUSY beyond that).
+ *   once (-EBUSY beyond that).  A watch follows the address space the pid
+ *   had when it was checked, as an open /proc/PID/maps does: after an exec
+ *   the new image is not watched (watch it anew), and faults that another
+ *   process's get_user_pages() takes on the watched memory are included,
+ *   with PID 0.  With ALL, the watching process's own faults are left out.
+ *   Events are buffered per CPU and drained every 10 ms, so they arrive in
+ *   order per CPU, not globally; TIME_NS orders them.
  *
  * VMSCOPE_CMD_UNWATCH (do)
  *   no request attributes; ends the sending socket's subscription.
