@@ -386,8 +386,7 @@ void vmscope_snap_sum(const struct vmscope_region_snap *s, unsigned int n,
 	int k;
 
 	memset(c, 0, sizeof(u64) * VMSCOPE_C_NR);
-	if (i > n || (i < n && s[i].start > start) ||
-	    (i > 0 && s[i - 1].start >= start))
+	if (i > n || (i > 0 && s[i - 1].start >= start))
 		i = 0;	/* not ascending from here: search from the start */
 	while (i < n && s[i].start < start)
 		i++;
