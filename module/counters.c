@@ -491,6 +491,8 @@ static const struct {
 	[VMSCOPE_C_COW_UNSHARE]	 = { VMSCOPE_CTR_COW_UNSHARE,
 				     VMSCOPE_CTR_COW_UNSHARE,
 				     VMSCOPE_PROC_A_COW_UNSHARE },
+	[VMSCOPE_C_FAULTS_PROT]	 = { -1, VMSCOPE_CTR_FAULTS,
+				     VMSCOPE_PROC_A_FAULTS_PROT },
 };
 
 /**
@@ -507,6 +509,9 @@ int vmscope_put_counters(struct sk_buff *skb, const u64 *c, bool vma)
 	unsigned long ok = vmscope_counters_exact | vmscope_counters_derived;
 	int i, group, attr, pad;
 	u64 val;
+
+	BUILD_BUG_ON(VMSCOPE_VMA_A_COW_UNSHARE - VMSCOPE_VMA_A_FAULTS !=
+		     VMSCOPE_C_COW_UNSHARE);
 
 	for (i = 0; i < VMSCOPE_C_NR; i++) {
 		group = vma ? vmscope_ctr_info[i].vma_group :
