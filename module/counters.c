@@ -386,8 +386,7 @@ void vmscope_snap_sum(const struct vmscope_region_snap *s, unsigned int n,
 	int k;
 
 	memset(c, 0, sizeof(u64) * VMSCOPE_C_NR);
-	if (i > n || (i < n && s[i].start > start) ||
-	    (i > 0 && s[i - 1].start >= start))
+	if (i > n || (i > 0 && s[i - 1].start >= start))
 		i = 0;	/* not ascending from here: search from the start */
 	while (i < n && s[i].start < start)
 		i++;
@@ -492,6 +491,8 @@ static const struct {
 	[VMSCOPE_C_COW_UNSHARE]	 = { VMSCOPE_CTR_COW_UNSHARE,
 				     VMSCOPE_CTR_COW_UNSHARE,
 				     VMSCOPE_PROC_A_COW_UNSHARE },
+	[VMSCOPE_C_FAULTS_PROT]	 = { -1, VMSCOPE_CTR_FAULTS,
+				     VMSCOPE_PROC_A_FAULTS_PROT },
 };
 
 /**
@@ -508,6 +509,9 @@ int vmscope_put_counters(struct sk_buff *skb, const u64 *c, bool vma)
 	unsigned long ok = vmscope_counters_exact | vmscope_counters_derived;
 	int i, group, attr, pad;
 	u64 val;
+
+	BUILD_BUG_ON(VMSCOPE_VMA_A_COW_UNSHARE - VMSCOPE_VMA_A_FAULTS !=
+		     VMSCOPE_C_COW_UNSHARE);
 
 	for (i = 0; i < VMSCOPE_C_NR; i++) {
 		group = vma ? vmscope_ctr_info[i].vma_group :

@@ -116,6 +116,8 @@ static void vmscope_tp_fault(void *data, unsigned long address,
 		mask |= BIT(VMSCOPE_C_FAULTS_WRITE);
 	else
 		mask |= BIT(VMSCOPE_C_FAULTS_READ);
+	if (error_code & X86_PF_PROT)
+		mask |= BIT(VMSCOPE_C_FAULTS_PROT);
 	if (data == VMSCOPE_TP_KERNEL)
 		mask |= BIT(VMSCOPE_C_FAULTS_KERNEL);
 	vmscope_count(mm, mask, 0, 0);

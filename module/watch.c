@@ -88,6 +88,13 @@ static size_t vmscope_ring_bytes;
 static void vmscope_watch_work(struct work_struct *work);
 static DECLARE_DELAYED_WORK(vmscope_watch_dwork, vmscope_watch_work);
 
+/* Slot @i's watcher, for the holder of vmscope_watch_mutex. */
+static struct vmscope_listener *vmscope_listener(int i)
+{
+	return rcu_dereference_protected(vmscope_listeners[i],
+					 lockdep_is_held(&vmscope_watch_mutex));
+}
+
 /* Fault path: which watchers want events of @mm.  Atomic context. */
 u32 vmscope_watch_match(const struct mm_struct *mm)
 {
@@ -141,6 +148,7 @@ void vmscope_watch_push(const struct vmscope_event *ev)
 	local_irq_save(flags);
 	r = vmscope_rings[smp_processor_id()];
 	head = r->head;
+	/* Pairs with the drain's release: the slots below tail are free. */
 	if (head - smp_load_acquire(&r->tail) > vmscope_ring_mask) {
 		atomic64_inc(&vmscope_events_dropped);
 		vmscope_watch_lost(ev->mask);
@@ -150,6 +158,7 @@ void vmscope_watch_push(const struct vmscope_event *ev)
 		return;
 	}
 	r->ev[head & vmscope_ring_mask] = *ev;
+	/* Publish the event before the index that hands it to the drain. */
 	smp_store_release(&r->head, head + 1);
 	local_irq_restore(flags);
 	atomic64_inc(&vmscope_events);
@@ -271,8 +280,7 @@ static void vmscope_watch_dispatch(const struct vmscope_event *ev)
 			name = NULL;
 	}
 	for_each_set_bit(i, &bits, VMSCOPE_WATCH_MAX_LISTENERS) {
-		l = rcu_dereference_protected(vmscope_listeners[i],
-				lockdep_is_held(&vmscope_watch_mutex));
+		l = vmscope_listener(i);
 		if (l && !l->dead)
 			vmscope_watch_deliver(l, ev, name, is_path);
 	}
@@ -290,6 +298,7 @@ static void vmscope_watch_drain(void)
 	for_each_possible_cpu(cpu) {
 		r = vmscope_rings[cpu];
 		tail = r->tail;
+		/* Pairs with the push's release: events below head are whole. */
 		head = smp_load_acquire(&r->head);
 		for (; tail != head; tail++) {
 			struct vmscope_event *ev =
@@ -299,12 +308,12 @@ static void vmscope_watch_drain(void)
 			if (ev->file)
 				fput(ev->file);
 		}
+		/* Done reading the slots before the producer may reuse them. */
 		smp_store_release(&r->tail, tail);
 		cond_resched();
 	}
 	for (i = 0; i < VMSCOPE_WATCH_MAX_LISTENERS; i++) {
-		l = rcu_dereference_protected(vmscope_listeners[i],
-				lockdep_is_held(&vmscope_watch_mutex));
+		l = vmscope_listener(i);
 		if (l)
 			vmscope_watch_send(l);
 	}
@@ -332,8 +341,7 @@ static void vmscope_listener_remove(int i)
 {
 	struct vmscope_listener *l;
 
-	l = rcu_dereference_protected(vmscope_listeners[i],
-				      lockdep_is_held(&vmscope_watch_mutex));
+	l = vmscope_listener(i);
 	RCU_INIT_POINTER(vmscope_listeners[i], NULL);
 	vmscope_nlisteners--;
 	static_branch_dec(&vmscope_watch_key);
@@ -350,8 +358,7 @@ static void vmscope_watch_work(struct work_struct *work)
 	mutex_lock(&vmscope_watch_mutex);
 	vmscope_watch_drain();
 	for (i = 0; i < VMSCOPE_WATCH_MAX_LISTENERS; i++) {
-		l = rcu_dereference_protected(vmscope_listeners[i],
-				lockdep_is_held(&vmscope_watch_mutex));
+		l = vmscope_listener(i);
 		if (l && l->dead)
 			vmscope_listener_remove(i);
 	}
@@ -367,8 +374,7 @@ static int vmscope_listener_find(u32 portid)
 	int i;
 
 	for (i = 0; i < VMSCOPE_WATCH_MAX_LISTENERS; i++) {
-		l = rcu_dereference_protected(vmscope_listeners[i],
-				lockdep_is_held(&vmscope_watch_mutex));
+		l = vmscope_listener(i);
 		if (l && l->portid == portid)
 			return i;
 	}
