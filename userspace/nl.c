@@ -142,6 +142,7 @@ static const struct nla_policy vs_proc_policy[VMSCOPE_PROC_A_MAX + 1] = {
 	[VMSCOPE_PROC_A_COW_ZERO]	= U64,
 	[VMSCOPE_PROC_A_COW_UNSHARE]	= U64,
 	[VMSCOPE_PROC_A_VMA_OVERFLOW]	= U64,
+	[VMSCOPE_PROC_A_FAULTS_PROT]	= U64,
 };
 
 /* Every PROC_GET attribute of family version 1 is printed, so required. */
@@ -195,6 +196,7 @@ static const char *const vs_proc_names[VMSCOPE_PROC_A_MAX + 1] = {
 	[VMSCOPE_PROC_A_COW_ZERO]	= "COW_ZERO",
 	[VMSCOPE_PROC_A_COW_UNSHARE]	= "COW_UNSHARE",
 	[VMSCOPE_PROC_A_VMA_OVERFLOW]	= "VMA_OVERFLOW",
+	[VMSCOPE_PROC_A_FAULTS_PROT]	= "FAULTS_PROT",
 };
 
 static const struct nla_policy vs_info_policy[VMSCOPE_INFO_A_MAX + 1] = {

@@ -30,6 +30,8 @@ static const struct {
 	  "Hardware page faults on a write access." },
 	{ "faults_exec", VMSCOPE_PROC_A_FAULTS_EXEC,
 	  "Hardware page faults on an instruction fetch." },
+	{ "faults_prot", VMSCOPE_PROC_A_FAULTS_PROT,
+	  "Hardware page faults on a present page (protection faults)." },
 	{ "faults_kernel", VMSCOPE_PROC_A_FAULTS_KERNEL,
 	  "Hardware page faults on user addresses taken in kernel mode." },
 	{ "cow_faults", VMSCOPE_PROC_A_COW_FAULTS,

@@ -61,6 +61,7 @@ static const struct {
 	{ "faults_read",	VMSCOPE_PROC_A_FAULTS_READ,	0, U_FAULTS },
 	{ "faults_write",	VMSCOPE_PROC_A_FAULTS_WRITE,	0, U_FAULTS },
 	{ "faults_exec",	VMSCOPE_PROC_A_FAULTS_EXEC,	0, U_FAULTS },
+	{ "faults_prot",	VMSCOPE_PROC_A_FAULTS_PROT,	0, U_FAULTS },
 	{ "faults_kernel",	VMSCOPE_PROC_A_FAULTS_KERNEL,	0, U_FAULTS },
 	{ "cow_faults",		VMSCOPE_PROC_A_COW_FAULTS,	0, U_FAULTS },
 	{ "cow_copies",		VMSCOPE_PROC_A_COW_COPIES,	0, U_PAGES_N },

@@ -19,7 +19,9 @@
  * is not in the last dump, and prints what changed between two dumps
  * (map, unmap, grow, shrink, split, merge, change).  It is sampled:
  * changes that come and go between two dumps are missed, several changes
- * between two dumps show as one, and there is none of it with --all.
+ * between two dumps show as one, and there is none of it with --all.  The
+ * dumps go by pid, the kernel's watch by address space: after an exec the
+ * events stop while the dumps show the new image.
  */
 #include <errno.h>
 #include <getopt.h>

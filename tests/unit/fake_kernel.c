@@ -593,6 +593,7 @@ static void proc_get(const struct nlmsghdr *req, struct nlattr **tb)
 		PUT64(VMSCOPE_PROC_A_FAULTS_WRITE, st[9] - st[9] / 2);
 		PUT64(VMSCOPE_PROC_A_FAULTS_EXEC, st[11]);
 		PUT64(VMSCOPE_PROC_A_FAULTS_KERNEL, 0);
+		PUT64(VMSCOPE_PROC_A_FAULTS_PROT, st[9] / 2);
 		PUT64(VMSCOPE_PROC_A_COW_FAULTS, st[9] / 2);
 		PUT64(VMSCOPE_PROC_A_COW_COPIES, st[9] / 3);
 		PUT64(VMSCOPE_PROC_A_COW_ZERO, st[9] / 5);

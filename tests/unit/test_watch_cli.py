@@ -268,7 +268,7 @@ def test_prometheus(pid):
        f"{rc} {err} {out[:500]}")
     names = {s[0] for s in samples}
     want = {"vmscope_" + k + "_total" for k in
-            ["min_flt", "maj_flt", "vma_overflow"] + CTR_KEYS
+            ["min_flt", "maj_flt", "vma_overflow", "faults_prot"] + CTR_KEYS
             if k not in ("faults_major", "cow_reuses")}
     ok(names == want, "one metric per counter of the reply", names ^ want)
     comm, minflt, majflt = stat_of(pid)
@@ -311,7 +311,8 @@ def test_stats_status_maps(pid):
     rc, out, err = run(["stats", pid, "--json"], {"VS_FAKE_COUNTERS": "1"})
     j = json.loads(out) if rc == 0 else {}
     ok(all(k in j for k in CTR_KEYS if k not in ("faults_major", "cow_reuses"))
-       and "vma_overflow" in j and "cow_reuses" not in j and
+       and "vma_overflow" in j and "faults_prot" in j and
+       "cow_reuses" not in j and
        "faults_major" not in j,
        "stats --json: the counters sent, absent ones absent", j)
     rc, out, err = run(["stats", pid, "--json"])
