@@ -467,6 +467,8 @@ static int vs_watch_recv(struct vs_watch *w, int timeout_ms)
 	unsigned char *buf = NULL;
 	int n, ret;
 
+	/* What came so far is out before waiting for more. */
+	fflush(stdout);
 	/* The host tests' fake kernel has no file descriptor: no poll. */
 	if (fd >= 0) {
 		n = poll(&pfd, 1, timeout_ms);
@@ -590,7 +592,8 @@ int vs_cmd_watch(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Flushed before every wait for the socket (vs_watch_recv()). */
+	setvbuf(stdout, NULL, _IOFBF, 64 * 1024);
 
 	start = vs_now_ns();
 	ret = vs_watch_setup(w);
