@@ -43,6 +43,7 @@
  *                            buffer (no sequence numbers): DROPPED_BUFFER 2
  *   VS_FAKE_ENOBUFS=K        after the K-th event, recv() fails with ENOBUFS
  *                            once, and later events say DROPPED_SOCKET 1
+ *   VS_FAKE_DROP_EVENT=T     leave attribute T out of events
  *   VS_FAKE_WATCH_ERRNO=N    WATCH fails with -N, its extack pointing at the
  *                            last PID attribute
  *
@@ -654,28 +655,44 @@ static void put_event(uint64_t seq, int pid, const struct fake_vma *v,
 	struct nl_msg *m = nlmsg_alloc_size(8192);
 	const int pad = VMSCOPE_EVENT_A_PAD;
 	int user = i % 4 != 3;
+	long drop = env("VS_FAKE_DROP_EVENT", -1);
 
 	genlmsg_put(m, 0, 0, FAKE_FAMILY_ID, 0, 0, VMSCOPE_CMD_EVENT, 1);
-	put_u64(m, VMSCOPE_EVENT_A_SEQ, seq, pad);
-	put_u64(m, VMSCOPE_EVENT_A_TIME_NS, 1000000000ULL * 5 + i * 1000, pad);
-	nla_put_u32(m, VMSCOPE_EVENT_A_PID, pid);
-	nla_put_u32(m, VMSCOPE_EVENT_A_TID, pid + i % 2);
-	nla_put_string(m, VMSCOPE_EVENT_A_COMM, i % 5 ? "fake" : "fa\"ke\n");
-	nla_put_u32(m, VMSCOPE_EVENT_A_KIND, i % (__VMSCOPE_EVENT_CNT + 1));
-	nla_put_u32(m, VMSCOPE_EVENT_A_ACCESS, i % __VMSCOPE_ACCESS_CNT);
-	nla_put_u32(m, VMSCOPE_EVENT_A_FLAGS,
-		    user ? 1U << VMSCOPE_EVENT_F_USER : 0);
-	put_u64(m, VMSCOPE_EVENT_A_ADDR, v->start + (i * 4096) % (v->end - v->start),
-		pad);
-	if (user)
+	if (VMSCOPE_EVENT_A_SEQ != drop)
+		put_u64(m, VMSCOPE_EVENT_A_SEQ, seq, pad);
+	if (VMSCOPE_EVENT_A_TIME_NS != drop)
+		put_u64(m, VMSCOPE_EVENT_A_TIME_NS, 5000000000ULL + i * 1000,
+			pad);
+	if (VMSCOPE_EVENT_A_PID != drop)
+		nla_put_u32(m, VMSCOPE_EVENT_A_PID, pid);
+	if (VMSCOPE_EVENT_A_TID != drop)
+		nla_put_u32(m, VMSCOPE_EVENT_A_TID, pid + i % 2);
+	if (VMSCOPE_EVENT_A_COMM != drop)
+		nla_put_string(m, VMSCOPE_EVENT_A_COMM, i % 5 ? "fake" : "fa\"ke\n");
+	if (VMSCOPE_EVENT_A_KIND != drop)
+		nla_put_u32(m, VMSCOPE_EVENT_A_KIND, i % (__VMSCOPE_EVENT_CNT + 1));
+	if (VMSCOPE_EVENT_A_ACCESS != drop)
+		nla_put_u32(m, VMSCOPE_EVENT_A_ACCESS, i % __VMSCOPE_ACCESS_CNT);
+	if (VMSCOPE_EVENT_A_FLAGS != drop)
+		nla_put_u32(m, VMSCOPE_EVENT_A_FLAGS,
+			    user ? 1U << VMSCOPE_EVENT_F_USER : 0);
+	if (VMSCOPE_EVENT_A_ADDR != drop)
+		put_u64(m, VMSCOPE_EVENT_A_ADDR,
+			v->start + (i * 4096) % (v->end - v->start), pad);
+	if (user && VMSCOPE_EVENT_A_IP != drop)
 		put_u64(m, VMSCOPE_EVENT_A_IP, 0x401000 + i, pad);
-	put_u64(m, VMSCOPE_EVENT_A_VMA_START, v->start, pad);
-	put_u64(m, VMSCOPE_EVENT_A_VMA_END, v->end, pad);
-	put_u64(m, VMSCOPE_EVENT_A_VMA_FLAGS, v->flags, pad);
-	if (v->name)
+	if (VMSCOPE_EVENT_A_VMA_START != drop)
+		put_u64(m, VMSCOPE_EVENT_A_VMA_START, v->start, pad);
+	if (VMSCOPE_EVENT_A_VMA_END != drop)
+		put_u64(m, VMSCOPE_EVENT_A_VMA_END, v->end, pad);
+	if (VMSCOPE_EVENT_A_VMA_FLAGS != drop)
+		put_u64(m, VMSCOPE_EVENT_A_VMA_FLAGS, v->flags, pad);
+	if (v->name && VMSCOPE_EVENT_A_VMA_NAME != drop)
 		nla_put_string(m, VMSCOPE_EVENT_A_VMA_NAME, v->name);
-	put_u64(m, VMSCOPE_EVENT_A_DROPPED_BUFFER, dbuf, pad);
-	put_u64(m, VMSCOPE_EVENT_A_DROPPED_SOCKET, dsock, pad);
+	if (VMSCOPE_EVENT_A_DROPPED_BUFFER != drop)
+		put_u64(m, VMSCOPE_EVENT_A_DROPPED_BUFFER, dbuf, pad);
+	if (VMSCOPE_EVENT_A_DROPPED_SOCKET != drop)
+		put_u64(m, VMSCOPE_EVENT_A_DROPPED_SOCKET, dsock, pad);
 	put_extra(m, VMSCOPE_EVENT_A_MAX);
 	push_msg(m);
 }

@@ -172,6 +172,26 @@ def test_watch(pid):
     rc, out, err = run(["watch", pid, "--count", 1])
     ok(rc == 10 and "cannot watch" in err and err.count("\n") == 1,
        "a module without the watch feature: exit 10", f"{rc} {err!r}")
+    rc, out, err = run(["watch", pid, "--json", "--count", 3],
+                       {"VS_FAKE_EVENTS": "3", "VS_FAKE_EXTRA": "1"})
+    ok(rc == 0 and len(jlines(out)) == 4,
+       "unknown attributes in events are ignored", f"{rc} {err}")
+    for attr, name in ((2, "SEQ"), (13, "VMA_END"), (17, "DROPPED_SOCKET")):
+        rc, out, err = run(["watch", pid, "--json", "--count", 3],
+                           {"VS_FAKE_EVENTS": "3",
+                            "VS_FAKE_DROP_EVENT": str(attr)})
+        ok(rc == 1 and err == "vmscope: malformed reply from kernel: EVENT "
+           f"reply lacks attribute {name}\n" and "summary" not in out,
+           f"an event without {name}: one error line, exit 1", f"{rc} {err!r}")
+    for attr in (11, 15):
+        rc, out, err = run(["watch", pid, "--json", "--count", 3],
+                           {"VS_FAKE_EVENTS": "3",
+                            "VS_FAKE_DROP_EVENT": str(attr)})
+        recs = jlines(out) if rc == 0 else []
+        key = "ip" if attr == 11 else "vma_name"
+        ok(rc == 0 and all(key not in r or r[key] == "" for r in recs
+                           if r["type"] == "event"),
+           f"an event without the optional {key} is fine", f"{rc} {err}")
     for args in (["watch"], ["watch", "--all", pid], ["watch", pid, "--count", 0],
                  ["watch", "--duration", "x", pid],
                  ["watch"] + [pid] * 17):
