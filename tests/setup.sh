@@ -12,8 +12,7 @@ VENV=$CACHE/venv
 pkgs=(build-essential pkg-config libnl-3-dev libnl-genl-3-dev
       qemu-system-x86 busybox-static kmod sparse python3-venv
       python3 util-linux procps bpftrace linux-source-6.12
-      flex bison bc libelf-dev libssl-dev cpio
-      prometheus)	# promtool: checks "stats --prometheus" output
+      flex bison bc libelf-dev libssl-dev cpio)
 for v in $KVERS; do
 	pkgs+=("linux-image-$v" "linux-headers-$v")
 done
@@ -39,6 +38,17 @@ if [ ! -x "$src/scripts/checkpatch.pl" ]; then
 	tar -C "$CACHE" -xaf /usr/src/linux-source-6.12.tar.xz \
 		linux-source-6.12/scripts linux-source-6.12/tools/net/ynl \
 		linux-source-6.12/Documentation/netlink
+fi
+
+# promtool checks "stats --prometheus".  It comes in Debian's prometheus
+# package, whose server vmscope does not want installed and started:
+# unpack only the tool, into the cache.
+if [ ! -x "$CACHE/promtool/usr/bin/promtool" ]; then
+	mkdir -p "$CACHE/promtool"
+	(cd "$CACHE/promtool" && apt-get download -q prometheus >/dev/null 2>&1 ||
+		{ apt-get update -q >/dev/null && apt-get download -q prometheus >/dev/null; })
+	dpkg-deb -x "$CACHE"/promtool/prometheus_*.deb "$CACHE/promtool"
+	rm -f "$CACHE"/promtool/prometheus_*.deb
 fi
 
 if [ ! -x "$VENV/bin/vng" ]; then
