@@ -72,14 +72,20 @@ tap $? "a writable overlay on the staged tree"
 # depmod -a reads every module of the kernel: 400 MB over 9p under TCG takes
 # minutes.  Install into a copy of /lib/modules/RELEASE that has the
 # kernel's lists of built-in modules and its build link but no other module.
+# (A kernel built from source, the mainline lane, may have no such directory
+# yet: its lists come from its build tree.)
 mods=/lib/modules/$kver
-cp -P "$mods"/modules.builtin* "$mods"/modules.order "$mods"/build "$tmp/mods/" 2>/dev/null
+kdir=$(cat "$src/.vmscope-kdir")
+mkdir -p "$mods"
+cp -P "$mods"/modules.builtin* "$mods"/modules.order "$tmp/mods/" 2>/dev/null ||
+	cp "$kdir"/modules.builtin* "$tmp/mods/" 2>/dev/null
+ln -s "$kdir" "$tmp/mods/build"
 mount --bind "$tmp/mods" "$mods"
 tap $? "a module tree for $kver without the kernel's own modules, for a fast depmod"
 
 ver=$(cat "$src/.vmscope-version")
 t0=$(date +%s)
-make -C "$src" VMSCOPE_VERSION="$ver" install >"$tmp/install.log" 2>&1
+make -C "$src" KDIR="$kdir" VMSCOPE_VERSION="$ver" install >"$tmp/install.log" 2>&1
 rc=$?
 echo "# make install took $(($(date +%s) - t0)) s"
 mod=$(modinfo -n vmscope 2>/dev/null)
@@ -174,7 +180,7 @@ number "$py" "$here/ynl_check.py"
 # Uninstall: everything goes, and the module cannot be found any more.
 rmmod vmscope
 tap $? "rmmod vmscope after the autoload"
-make -C "$src" VMSCOPE_VERSION="$ver" uninstall >"$tmp/uninstall.log" 2>&1
+make -C "$src" KDIR="$kdir" VMSCOPE_VERSION="$ver" uninstall >"$tmp/uninstall.log" 2>&1
 rc=$?
 left=$(ls /usr/local/bin/vmscope /usr/local/share/man/man8/vmscope.8 \
 	/usr/local/share/bash-completion/completions/vmscope \

@@ -118,6 +118,7 @@ for k in $KVERS; do
 		xargs -0 cp --parents -t "$src" 2>/dev/null
 	# The same version string in the VM, where git cannot tell "-dirty".
 	echo "$ver" >"$src/.vmscope-version"
+	echo "$kdir" >"$src/.vmscope-kdir"
 	log=$tmp/build-$k.log
 	nice make -C "$src" KDIR="$kdir" VMSCOPE_VERSION="$ver" all >"$log" 2>&1
 	tap $? "$k: \`make all\` in a copy of the source tree" "$(tail -5 "$log")"
