@@ -79,7 +79,7 @@ kdir=$(cat "$src/.vmscope-kdir")
 mkdir -p "$mods"
 cp -P "$mods"/modules.builtin* "$mods"/modules.order "$tmp/mods/" 2>/dev/null ||
 	cp "$kdir"/modules.builtin* "$tmp/mods/" 2>/dev/null
-ln -s "$kdir" "$tmp/mods/build"
+ln -s "$(readlink -f "$kdir")" "$tmp/mods/build"   # resolved before the mount hides it
 mount --bind "$tmp/mods" "$mods"
 tap $? "a module tree for $kver without the kernel's own modules, for a fast depmod"
 
