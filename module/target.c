@@ -14,12 +14,12 @@
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched.h>
-#include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <net/genetlink.h>
 
+#include "compat.h"
 #include "vmscope.h"
 
 /*
@@ -49,8 +49,7 @@ static bool vmscope_same_user(struct task_struct *task, struct mm_struct *mm)
 
 	/* Pairs with the barrier in commit_creds(), as in ptrace. */
 	smp_rmb();
-	return get_dumpable(mm) == SUID_DUMP_USER ||
-	       ns_capable(mm->user_ns, CAP_SYS_PTRACE);
+	return vmscope_task_dumpable(task, mm);
 }
 
 static int vmscope_may_read(struct task_struct *task, struct mm_struct *mm,

@@ -13,7 +13,10 @@ pkgs=(build-essential pkg-config libnl-3-dev libnl-genl-3-dev
       qemu-system-x86 busybox-static kmod sparse python3-venv
       python3 util-linux procps bpftrace linux-source-6.12
       flex bison bc libelf-dev libssl-dev cpio)
+# The mainline lane is built from source on first use (tests/kernel-build.sh,
+# which fetches it itself); the packages above cover its build.
 for v in $KVERS; do
+	[ "$v" != mainline ] || continue
 	pkgs+=("linux-image-$v" "linux-headers-$v")
 done
 
