@@ -6,6 +6,7 @@
 #   make demo            boot a VM, load the module, show it on a live process
 #   make check           every test, on every supported kernel, in VMs
 #   make bench           the performance figures (one VM run)
+#   make bench LANE=mainline   the same on another kernel lane
 #   make style           checkpatch --strict over the module
 #   make install         the module (modules_install + depmod) for KDIR's
 #                        kernel, and the CLI, its man page and its bash
@@ -15,10 +16,12 @@
 #                        and `dkms install` it for KVER (dkms-remove undoes it)
 # `demo`, `check` and `bench` first install what they need (tests/setup.sh).
 
-KVERS ?= 6.1.0-56-amd64 6.12.117+deb12-amd64
+# Kernel lanes (tests/kernel.sh): Debian kernel versions, and "mainline"
+# (Debian unstable's linux-source-7.2, built and cached on first use).
+KVERS ?= 6.1.0-56-amd64 6.12.117+deb12-amd64 mainline
 DEMO_KVER ?= 6.12.117+deb12-amd64
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
-		    /lib/modules/$(lastword $(KVERS))/build)
+		    /lib/modules/$(DEMO_KVER)/build)
 VMSCOPE_CACHE ?= /var/cache/vmscope
 export KVERS DEMO_KVER VMSCOPE_CACHE
 

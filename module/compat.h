@@ -11,8 +11,11 @@
 
 #include <linux/version.h>
 #include <linux/fs.h>
+#include <linux/capability.h>
 #include <linux/mm.h>
 #include <linux/ptrace.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <net/genetlink.h>
 
 /* The one place that reads the kernel version; the tests below use it. */
@@ -77,6 +80,40 @@ static inline bool vmscope_vma_is_stack(const struct vm_area_struct *vma)
 	percpu_counter_sum_positive(&(mm)->rss_stat[member])
 #else
 #define vmscope_mm_counter(mm, member)	get_mm_counter(mm, member)
+#endif
+
+/*
+ * The dumpable half of ptrace's check (__ptrace_may_access()): the target
+ * is dumpable by its owner, or the caller has CAP_SYS_PTRACE in the user
+ * namespace the target was exec'd in.  Up to 6.12 both live in the mm
+ * (get_dumpable() == SUID_DUMP_USER, mm->user_ns); 7.2 moved them to
+ * task->exec_state (TASK_DUMPABLE_OWNER; mm->user_ns is gone), which exec
+ * replaces only under exec_update_lock: the caller holds it for reading.
+ */
+#include <linux/sched/coredump.h>
+#ifdef SUID_DUMP_USER
+static inline bool vmscope_task_dumpable(struct task_struct *task,
+					 struct mm_struct *mm)
+{
+	return get_dumpable(mm) == SUID_DUMP_USER ||
+	       ns_capable(mm->user_ns, CAP_SYS_PTRACE);
+}
+#else
+#include <linux/sched/exec_state.h>
+
+static inline bool vmscope_task_dumpable(struct task_struct *task,
+					 struct mm_struct *mm)
+{
+	const struct task_exec_state *es;
+	bool ok;
+
+	rcu_read_lock();
+	es = rcu_dereference(task->exec_state);
+	ok = READ_ONCE(es->dumpable) == TASK_DUMPABLE_OWNER ||
+	     ns_capable(es->user_ns, CAP_SYS_PTRACE);
+	rcu_read_unlock();
+	return ok;
+}
 #endif
 
 /* vm_flags bits that only newer kernels (or some configs) have. */

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make bench`: the performance figures, from one VM run on BENCH_KVER.
+# `make bench`: the performance figures, from one VM run on one kernel lane.
 # Builds the module, the CLI and the bench's helpers (.build/bench/), boots
 # the VM, runs tests/bench/guest.sh there and prints its report; the same
 # figures go to .build/bench/report.json.
-#   BENCH_KVER   kernel to boot (default 6.12.117+deb12-amd64)
+#   LANE         kernel lane to boot (tests/kernel.sh): a Debian kernel
+#                version, or "mainline" (7.2); default 6.12.117+deb12-amd64.
+#                `make bench LANE=mainline`.  BENCH_KVER is the old name.
 #   BENCH_VMAS   VMAs of the target process (default 60000)
 #   BENCH_REPS   repetitions per throughput figure, best taken (default 5)
 #   BENCH_BUF    read()/recv() size of the bare readers (default 65536)
@@ -22,7 +24,7 @@ set -eu
 set -o pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-kver=${BENCH_KVER:-6.12.117+deb12-amd64}
+kver=${LANE:-${BENCH_KVER:-6.12.117+deb12-amd64}}
 vmas=${BENCH_VMAS:-60000}
 reps=${BENCH_REPS:-5}
 buf=${BENCH_BUF:-65536}
@@ -78,8 +80,9 @@ cmd="tests/bench/guest.sh $vmas $reps $buf $truns $timing"
 		# tests/vm-run.sh's VM, plus -icount (which it has no way to add).
 		venv=${VMSCOPE_CACHE:-/var/cache/vmscope}/venv/bin
 		[ -x "$venv/vng" ] || { echo "bench: no $venv/vng" >&2; exit 1; }
+		image=$(tests/kernel.sh "$kver" | sed -n 2p)
 		PATH=$venv:$PATH timeout 1800 "$venv/vng" --disable-kvm \
-			-r "/boot/vmlinuz-$kver" --memory 2G --cpus 2 \
+			-r "$image" --memory 2G --cpus 2 \
 			--qemu-opts="-icount shift=$icount" --exec "$cmd" </dev/null
 	fi
 } 2>&1 | tee "$log" || status=$?

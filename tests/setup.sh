@@ -15,7 +15,10 @@ pkgs=(build-essential pkg-config libnl-3-dev libnl-genl-3-dev
       flex bison bc libelf-dev libssl-dev cpio
       dkms mandoc groff-base man-db bash-completion python3-yaml
       python3-jsonschema)
+# The mainline lane is built from source on first use (tests/kernel-build.sh,
+# which fetches it itself); the packages above cover its build.
 for v in $KVERS; do
+	[ "$v" != mainline ] || continue
 	pkgs+=("linux-image-$v" "linux-headers-$v")
 done
 

@@ -178,17 +178,30 @@ def need_pidns_tools():
             raise Skip(f"{t} not installed")
 
 
+def children(ppid):
+    """PIDs whose parent is PPID, from /proc/PID/stat: .../children needs
+    CONFIG_PROC_CHILDREN, which not every kernel has (the mainline lane's
+    minimal config does not)."""
+    kids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            st = read_text(f"/proc/{d}/stat")
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(st.rsplit(")", 1)[1].split()[1]) == ppid:
+            kids.append(d)
+    return kids
+
+
 def ns_init():
     """unshare -p -f --mount-proc sleep: returns (unshare Popen, host pid of
     the namespace's init)."""
     u = subprocess.Popen(["unshare", "-p", "-f", "--mount-proc",
                           "sleep", "1000"])
     for _ in range(200):
-        try:
-            kids = read_text(f"/proc/{u.pid}/task/{u.pid}/children").split()
-        except FileNotFoundError:
-            kids = []
-        for k in kids:
+        for k in children(u.pid):
             try:
                 if read_text(f"/proc/{k}/comm").strip() == "sleep":
                     st = read_text(f"/proc/{k}/status")
