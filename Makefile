@@ -82,13 +82,15 @@ style:
 # Debian's kernels sign every module at modules_install (MODULE_SIG_ALL)
 # with a key only their build had: leave signing to the user (README,
 # "Secure Boot") or to DKMS.  With DESTDIR (packaging), depmod is the
-# package's job at install time, not ours.
+# package's job at install time, not ours (kbuild's own depmod, which runs
+# when KDIR has a System.map, is always left out: DEPMOD=true).
 install: install-module install-cli
 
 install-module: module/vmscope.ko
 	@[ -n "$(KVER)" ] || { echo "no kernel release in $(KDIR); set KDIR" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/module INSTALL_MOD_PATH=$(DESTDIR) \
-		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) CONFIG_MODULE_SIG_ALL= modules_install
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) CONFIG_MODULE_SIG_ALL= DEPMOD=true \
+		modules_install
 	$(if $(DESTDIR),,$(DEPMOD) -a $(KVER))
 
 install-cli: userspace

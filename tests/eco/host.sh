@@ -111,6 +111,7 @@ done
 echo "# make install DESTDIR"
 for k in $KVERS; do
 	kdir=$(tests/kernel.sh "$k" | sed -n 1p)
+	rel=$(tests/kernel.sh "$k" | sed -n 3p)
 	src=.build/pkg/$k
 	rm -rf "$src"
 	mkdir -p "$src"
@@ -127,18 +128,18 @@ for k in $KVERS; do
 	make -s -C "$src" KDIR="$kdir" VMSCOPE_VERSION="$ver" DESTDIR="$d" install >"$log" 2>&1
 	rc=$?
 	files=$(cd "$d" 2>/dev/null && find . -type f -o -type l | sort)
-	mod=$(cd "$d" 2>/dev/null && ls lib/modules/"$k"/updates/vmscope.ko* 2>/dev/null)
+	mod=$(cd "$d" 2>/dev/null && ls lib/modules/"$rel"/updates/vmscope.ko* 2>/dev/null)
 	want="./$mod
 ./usr/local/bin/vmscope
 ./usr/local/share/bash-completion/completions/vmscope
 ./usr/local/share/man/man8/vmscope.8"
 	[ "$rc" -eq 0 ] && [ -n "$mod" ] && [ "$files" = "$want" ]
-	tap $? "$k: \`make install DESTDIR=...\` installs the module under lib/modules/$k/updates, the CLI, man page and completion under /usr/local, nothing else (no depmod files)" \
+	tap $? "$k: \`make install DESTDIR=...\` installs the module under lib/modules/$rel/updates, the CLI, man page and completion under /usr/local, nothing else (no depmod files)" \
 		"$(tail -5 "$log")" "installed: $files"
 	vm=$(modinfo -F vermagic "$d/$mod" 2>/dev/null)
 	mv=$(modinfo -F version "$d/$mod" 2>/dev/null)
-	[ "${vm%% *}" = "$k" ] && [ "$mv" = "$ver" ]
-	tap $? "$k: the installed module is built for $k (vermagic '$vm') with version $ver ('$mv')"
+	[ "${vm%% *}" = "$rel" ] && [ "$mv" = "$ver" ]
+	tap $? "$k: the installed module is built for $rel (vermagic '$vm') with version $ver ('$mv')"
 	cmp -s "$d/usr/local/share/man/man8/vmscope.8" userspace/vmscope.8 &&
 		cmp -s "$d/usr/local/share/bash-completion/completions/vmscope" \
 			userspace/vmscope.bash-completion &&
