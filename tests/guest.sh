@@ -50,6 +50,11 @@ rc2=${PIPESTATUS[0]}
 [ "$rc2" -eq 0 ] || rc=$rc2
 rmmod vmscope
 tap $? "rmmod after the allow_same_user=1 pass"
+
+# Unload under load: a watcher, a dumper and a fault storm running.
+cycles=${VMSCOPE_UNLOAD_CYCLES:-20}
+/usr/bin/python3 tests/vm/unload.py "$ko" "$cycles"
+tap $? "$cycles rmmod cycles under a watcher, a dumper and a fault storm"
 dmesg >"$tmp/after"
 new=$(diff "$tmp/before" "$tmp/after" | sed -n 's/^> //p' | grep -E "$splats")
 [ -z "$new" ] || echo "$new" | sed 's/^/# /'
