@@ -494,8 +494,9 @@ enum vmscope_hooks {
  * @VMSCOPE_CTR_VMA_FAULTS: per-VMA faults (and their split, and _major)
  * @VMSCOPE_CTR_COW_FAULTS: cow_faults
  * @VMSCOPE_CTR_COW_COPIES: cow_copies
- * @VMSCOPE_CTR_COW_REUSES: cow_reuses; derived as cow_faults - cow_copies -
- *	cow_unshare when wp_page_reuse() cannot be probed
+ * @VMSCOPE_CTR_COW_REUSES: cow_reuses; derived as cow_faults - cow_copies
+ *	(at least 0) when wp_page_reuse() cannot be probed, which undercounts
+ *	by the copies that unshare faults make
  * @VMSCOPE_CTR_COW_ZERO: cow_zero
  * @VMSCOPE_CTR_COW_UNSHARE: cow_unshare
  * @__VMSCOPE_CTR_CNT: number of defined bits
@@ -595,7 +596,8 @@ enum vmscope_watch_attrs {
 
 /**
  * enum vmscope_event_kind - VMSCOPE_EVENT_A_KIND values
- * @VMSCOPE_EVENT_FAULT: a completed page fault (handle_mm_fault())
+ * @VMSCOPE_EVENT_FAULT: a page fault, as handle_mm_fault() starts on it (a
+ *	fault the kernel retries shows twice; the counters count it once)
  * @VMSCOPE_EVENT_COW_COPY: copy-on-write made a new page from a shared one
  * @VMSCOPE_EVENT_COW_REUSE: a write fault reused the page, which was
  *	exclusive
@@ -632,13 +634,12 @@ enum vmscope_access {
 
 /**
  * enum vmscope_event_flags - VMSCOPE_EVENT_A_FLAGS bits
- * @VMSCOPE_EVENT_F_USER: the fault was taken in user mode
- * @VMSCOPE_EVENT_F_MAJOR: the fault needed I/O
+ * @VMSCOPE_EVENT_F_USER: the fault was taken in user mode (clear: a
+ *	kernel-mode access to user memory, or get_user_pages())
  * @__VMSCOPE_EVENT_F_CNT: number of defined bits
  */
 enum vmscope_event_flags {
 	VMSCOPE_EVENT_F_USER,
-	VMSCOPE_EVENT_F_MAJOR,
 
 	/* add new flags above here */
 	__VMSCOPE_EVENT_F_CNT
@@ -652,11 +653,14 @@ enum vmscope_event_flags {
  * VMA_NAME (absent for an unnamed anonymous VMA).  The VMA is the one the
  * fault hit, read while the fault held it, not looked up later.
  *
- * @VMSCOPE_EVENT_A_SEQ: u64, this subscription's sequence number: one per
- *	event generated for it, so a gap is a loss (DROPPED_* say where)
+ * @VMSCOPE_EVENT_A_SEQ: u64, this subscription's sequence number, counting
+ *	from 0: one per event the module tried to send it, so a gap is an
+ *	event lost at the socket.  Events lost earlier, in a full CPU buffer,
+ *	never get a number: DROPPED_BUFFER counts them.
  * @VMSCOPE_EVENT_A_TIME_NS: u64, CLOCK_MONOTONIC time of the event
  * @VMSCOPE_EVENT_A_PID: u32, thread-group id in the watcher's pid namespace
- *	(0 if not visible there)
+ *	(0 if not visible there, or if the fault was another process's
+ *	get_user_pages() on the watched memory)
  * @VMSCOPE_EVENT_A_TID: u32, thread id, likewise
  * @VMSCOPE_EVENT_A_COMM: string, the faulting thread's command name
  * @VMSCOPE_EVENT_A_KIND: u32, enum vmscope_event_kind
