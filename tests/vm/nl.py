@@ -505,7 +505,6 @@ EVENT_KINDS = {k[len("VMSCOPE_EVENT_"):].lower(): v for k, v in UAPI.items()
 EVENT_KIND_NAMES = {v: k for k, v in EVENT_KINDS.items()}
 ACCESS = {v: k for k, v in _enum_names("VMSCOPE_ACCESS_").items()}
 EVENT_F_USER = 1 << UAPI["VMSCOPE_EVENT_F_USER"]
-EVENT_F_MAJOR = 1 << UAPI["VMSCOPE_EVENT_F_MAJOR"]
 # counter attribute names of VMA and PROC replies
 VMA_COUNTERS = [n for n in VMA_ATTR_NAMES.values()
                 if n.startswith(("faults", "cow_"))]
