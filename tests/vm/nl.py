@@ -608,7 +608,8 @@ class Watcher(Vmscope):
         # events (seq 0) are taken here instead.
         while rep.final is None:
             for t, fl, s, payload in self.recv_batch():
-                if t == self.id and payload and payload[0] == CMD_EVENT:
+                if t == getattr(self, "id", None) and payload \
+                        and payload[0] == CMD_EVENT:
                     self.events.append(decode_named(
                         parse_attrs(payload[GENL_HDR.size:]),
                         EVENT_ATTR_NAMES))

@@ -450,7 +450,10 @@ def _():
 
 # ------------------------------------------------------------ bpftrace
 
+# BEGIN runs once every probe is attached: "ready" is the go signal
+# (bpftrace prints "Attaching N probes..." before it attaches them).
 BPF_SCRIPT = r"""
+BEGIN { printf("ready\n"); }
 tracepoint:exceptions:page_fault_user /pid == $1/ { @user = count(); }
 tracepoint:exceptions:page_fault_kernel /pid == $1 && args->address < 0x800000000000/ { @kernel = count(); }
 kprobe:do_wp_page /pid == $1/ { @wp = count(); }
@@ -461,16 +464,17 @@ def bpftrace(pid, argv_extra=()):
     exe = "/usr/bin/bpftrace"
     if not os.path.exists(exe):
         raise Fail("bpftrace is not installed (tests/setup.sh installs it)")
-    p = subprocess.Popen([exe, "-e", BPF_SCRIPT, str(pid)],
+    p = subprocess.Popen([exe, "-B", "line", "-e", BPF_SCRIPT, str(pid)],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, start_new_session=True)
-    deadline = time.monotonic() + 120
+                         text=True)
+    # Under TCG, bpftrace takes about a minute to load BTF and attach.
+    deadline = time.monotonic() + 400
     line = ""
     while time.monotonic() < deadline:
         line = p.stdout.readline()
-        if not line or line.startswith("Attaching"):
+        if not line or line.startswith("ready"):
             break
-    if not line.startswith("Attaching"):
+    if not line.startswith("ready"):
         p.kill()
         out, err = p.communicate()
         raise Fail(f"bpftrace did not attach: exit {p.returncode}; "
@@ -488,7 +492,7 @@ def bpftrace_result(p):
 
 
 @test("bpftrace cross-check: user/kernel page faults and do_wp_page "
-      "calls of one process equal vmscope's counters", timeout=400)
+      "calls of one process equal vmscope's counters", timeout=900)
 def _():
     with nl.Vmscope() as s, Cow() as w:
         inf = module_facts(s)
