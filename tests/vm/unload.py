@@ -13,8 +13,10 @@ and left no module behind.
 """
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -25,8 +27,16 @@ CLIENT = r"""
 import os, sys, time
 sys.path.insert(0, sys.argv[1])
 import nl
-mode, pid = sys.argv[2], int(sys.argv[3])
+mode, pid, out = sys.argv[2], int(sys.argv[3]), sys.argv[4]
 events = dumps = errors = 0
+
+
+def report():
+    with open(out + ".tmp", "w") as f:
+        f.write(f"{events} {dumps} {errors}\n")
+    os.replace(out + ".tmp", out)
+
+
 while True:
     try:
         if mode == "watch":
@@ -38,15 +48,25 @@ while True:
                     continue
                 while True:
                     events += w.poll(0.2)
+                    report()
         else:
             with nl.Vmscope() as s:
                 while True:
                     nl.vma_dump(s, pid)
                     dumps += 1
+                    report()
     except OSError:
         errors += 1
         time.sleep(0.02)
 """
+
+
+def progress(path):
+    try:
+        with open(path) as f:
+            return tuple(int(x) for x in f.read().split())
+    except (OSError, ValueError):
+        return 0, 0, 0
 
 
 def rmmod(deadline=30):
@@ -78,10 +98,19 @@ def main():
         storm.stdout.readline()
         storm.stdin.write("map 64\nstorm 0 100000000\n")
         storm.stdin.flush()
+        d = tempfile.mkdtemp(prefix="vmscope-unload-")
+        outs = [os.path.join(d, str(n)) for n in range(3)]
         clients = [subprocess.Popen([sys.executable, "-c", CLIENT, HERE, m,
-                                     str(storm.pid)])
-                   for m in ("watch", "watch", "dump")]
-        time.sleep(0.5 + (i % 4) * 0.5)
+                                     str(storm.pid), o])
+                   for m, o in zip(("watch", "watch", "dump"), outs)]
+        # Unload only once every client is at work (events received,
+        # dumps done), then at a different moment each cycle.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not all(
+                progress(o)[0] + progress(o)[1] > 0 for o in outs):
+            time.sleep(0.1)
+        time.sleep((i % 5) * 0.2)
+        before = [progress(o) for o in outs]
         busy, err = rmmod()
         gone = not any(line.startswith("vmscope ")
                        for line in open("/proc/modules"))
@@ -89,9 +118,15 @@ def main():
         for p in clients + [storm]:
             p.kill()
             p.wait()
+        shutil.rmtree(d, ignore_errors=True)
+        working = all(e + n > 0 for e, n, _ in before)
         print(f"# cycle {i}: rmmod {'ok' if not err else err} "
               f"(EBUSY retries {busy}); module gone {gone}; clients and "
-              f"storm alive at rmmod: {alive}", flush=True)
+              f"storm alive at rmmod: {alive}; (events, dumps, errors) "
+              f"per client before it: {before}", flush=True)
+        if not working:
+            print(f"# cycle {i}: a client never got to work")
+            fails += 1
         if err or not gone:
             fails += 1
             if not gone:
