@@ -551,3 +551,66 @@ def _():
             v = find_vma(vmas, r["addr"])
             check(v and v.get("faults", 0) >= 8,
                   f"region {r['addr']:#x}: {v and counters(v)}")
+
+
+# ------------------------------------------------------------ GUP
+
+@test("get_user_pages(): writes through /proc/PID/mem are VMA faults in "
+      "kernel mode (and COW copies after fork), not process faults")
+def _():
+    with nl.Vmscope() as s, Cow() as w, nl.Watcher() as wt:
+        inf = module_facts(s)
+        need(inf, "faults", "cow_copies")
+        need(inf, "faults", per_vma=False)
+        r = w.map(N)
+        w.cmd("wait")
+        check_eq(wt.watch([w.pid]).error, 0, "WATCH")
+        mn0, mj0 = stat_flt(w.pid)
+        p0 = nl.proc_get(s, w.pid)
+        # access_remote_vm(): get_user_pages_remote(FOLL_FORCE|FOLL_WRITE)
+        # in this process, on the workload's memory.
+        with open(f"/proc/{w.pid}/mem", "r+b", buffering=0) as f:
+            for i in range(N):
+                f.seek(r["addr"] + i * w.page)
+                f.write(b"\x01")
+        p1 = nl.proc_get(s, w.pid)
+        mn1, mj1 = stat_flt(w.pid)
+        v = region_vma(s, w.pid, r, "region")
+        present = sum(1 for x in pfns(pagemap(w.pid, r["addr"], N)) if x)
+        d = delta(p1, p0, nl.PROC_COUNTERS)
+        diag(f"VMA {counters(v)}; process delta {d}; target min_flt delta "
+             f"{mn1 - mn0}")
+        check_eq(present, N, "present pages (pagemap)")
+        check_eq(v["faults"], N, "VMA faults (one GUP fault per page)")
+        check_eq(v["faults_kernel"], N, "VMA faults_kernel")
+        # The target took no hardware fault; the kernel's min_flt account
+        # of a GUP fault goes to the task that called it, not the target.
+        check_eq(d["faults"], 0, "the target's process faults")
+        check_eq(mn1 - mn0 + mj1 - mj0, 0, "the target's min_flt+maj_flt")
+        # Events: pid 0 (another process's GUP), not user mode.
+        wt.wait_for(lambda ev: count_in(ev, r) >= N, timeout=20)
+        ev = [e for e in wt.events if r["addr"] <= e["addr"] < r["end"]]
+        check(len(ev) >= N, f"{len(ev)} events in the region, want >= {N}")
+        bad = [e for e in ev if e.get("pid") != 0
+               or e.get("flags", 0) & nl.EVENT_F_USER or "ip" in e]
+        check(not bad, f"{len(bad)} GUP events with a pid, the user flag "
+              f"or an ip, e.g. {bad[:2]}")
+        # After fork, a GUP write to a COW-shared page copies it.
+        child = w.fork()
+        b = counters(region_vma(s, child, r, "child"))
+        with open(f"/proc/{child}/mem", "r+b", buffering=0) as f:
+            for i in range(N):
+                f.seek(r["addr"] + i * w.page)
+                f.write(b"\x02")
+        a = counters(region_vma(s, child, r, "child after"))
+        dd = delta(a, b, ("cow_faults", "cow_copies", "faults_kernel"))
+        diag(f"child delta {dd}")
+        parent = pfns(pagemap(w.pid, r["addr"], N))
+        mine = pfns(pagemap(child, r["addr"], N))
+        copied = sum(1 for x, y in zip(parent, mine) if x != y)
+        check_eq(copied, N, "child pages with new PFNs (pagemap)")
+        check_eq(dd["cow_copies"], copied, "child cow_copies by GUP")
+
+
+def count_in(events, r):
+    return sum(1 for e in events if r["addr"] <= e.get("addr", -1) < r["end"])
