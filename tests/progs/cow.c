@@ -27,6 +27,8 @@
  *   dontneed R [OFF [N]]  MADV_DONTNEED those pages
  *   protect R OFF N PROT  mprotect those pages; PROT is "r", "rw" or "none"
  *   unmap R           munmap the region (its guards stay)
+ *   punch R OFF N     munmap N pages of region R from page OFF (the
+ *                     region's other pages stay mapped)
  *   remap R           mremap the region to a new address (MREMAP_MAYMOVE |
  *                     MREMAP_FIXED into fresh guarded space); replies old=
  *                     addr= end=; the region is at its new address after
@@ -347,6 +349,15 @@ static int command(char *line)
 		if (!r || prot < 0 || get_range(r, 2, argv + 2, &off, &n) ||
 		    mprotect(r->addr + off * page, n * page, prot)) {
 			reply_err("protect");
+			return 0;
+		}
+		reply("ok addr=%p end=%p", r->addr + off * page,
+		      r->addr + (off + n) * page);
+	} else if (!strcmp(argv[0], "punch") && argc == 4) {
+		r = get_region(argv[1]);
+		if (!r || get_range(r, 2, argv + 2, &off, &n) ||
+		    munmap(r->addr + off * page, n * page)) {
+			reply_err("punch");
 			return 0;
 		}
 		reply("ok addr=%p end=%p", r->addr + off * page,

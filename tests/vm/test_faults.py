@@ -614,3 +614,34 @@ def _():
 
 def count_in(events, r):
     return sum(1 for e in events if r["addr"] <= e.get("addr", -1) < r["end"])
+
+
+@test("partial munmap: unmapping the head drops the history (its events "
+      "started there); unmapping the tail keeps it")
+def _():
+    with nl.Vmscope() as s, Cow() as w:
+        inf = module_facts(s)
+        need(inf, "faults")
+        k = N // 4
+        r = w.map(3 * k)
+        w.cmd(f"write {r['id']}")
+        whole = vma_of(s, w.pid, r["addr"], "whole")
+        check(whole["faults"] >= 3 * k, f"faults {whole['faults']}")
+        # The tail goes: the VMA keeps its start, and its history.
+        w.cmd(f"punch {r['id']} {2 * k} {k}")
+        head = vma_of(s, w.pid, r["addr"], "after the tail's munmap")
+        check_eq(head["end"], r["addr"] + 2 * k * w.page, "end")
+        diag(f"whole {counters(whole)}; without its tail {counters(head)}")
+        check_eq(counters(head), counters(whole),
+                 "counters after unmapping the tail")
+        # The head goes: the rest starts at a new address; every event
+        # started at the old start, now unmapped: all dropped.
+        p = w.cmd(f"punch {r['id']} 0 {k}")
+        rest = vma_of(s, w.pid, p["end"], "after the head's munmap")
+        diag(f"without its head {counters(rest)}")
+        for key, x in counters(rest).items():
+            check_eq(x, 0, f"after unmapping the head: {key}")
+        w.cmd(f"dontneed {r['id']} {k} {k}")
+        w.cmd(f"write {r['id']} {k} {k}")
+        rest = vma_of(s, w.pid, p["end"], "rewritten")
+        check(rest["faults"] >= k, f"faults {rest['faults']} < {k}")
