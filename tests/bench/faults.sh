@@ -76,6 +76,7 @@ run_cfg() {	# CFG ROUND
 	[ "$cfg" = bpftrace ] && start_bpftrace "$out/fault.bt.$r"
 	for m in touch fork; do
 		"$bin/faultbench" "$m" "$mib" 1 >"$out/fault.$cfg.$m.$r"
+		log "round $r, $cfg, $m: $(grep best_ns "$out/fault.$cfg.$m.$r")"
 	done
 	[ "$cfg" = watcher ] && stop_bg "$wpid"
 	[ "$cfg" = bpftrace ] && stop_bg "$bpid"
