@@ -27,7 +27,8 @@ log() { echo "bench: $*" >&2; }
 
 # bpftrace counting, per process, what the module's hooks see.
 ksym() { grep -qE "^[0-9a-f]+ [tT] $1\$" /proc/kallsyms; }
-bt="tracepoint:exceptions:page_fault_user { @fault_user[pid] = count(); }
+bt="BEGIN { printf(\"ready\\n\"); }
+tracepoint:exceptions:page_fault_user { @fault_user[pid] = count(); }
 tracepoint:exceptions:page_fault_kernel { @fault_kernel[pid] = count(); }
 kretprobe:handle_mm_fault { @handle_mm_fault[pid] = count(); }"
 for f in do_wp_page wp_page_reuse folio_add_new_anon_rmap \
@@ -54,17 +55,19 @@ start_watcher() {	# OUTFILE
 	wait_line "$1" watching 60 || { log "watcher did not start"; cat "$1" >&2; exit 1; }
 }
 
-stop_bg() {	# PID
-	kill -INT "$1"
+stop_bg() {	# PID OUTFILE
+	if ! kill -INT "$1"; then
+		log "it had exited: $(cat "$2")"
+		exit 1
+	fi
 	wait "$1" || true
 }
 
 start_bpftrace() {	# OUTFILE
-	bpftrace -e "$bt" >"$1" 2>&1 &
+	bpftrace -B line -e "$bt" >"$1" 2>&1 &
 	bpid=$!
-	wait_line "$1" Attaching 300 || { log "bpftrace did not attach"; cat "$1" >&2; exit 1; }
-	# "Attaching N probes..." comes before the last probe is armed.
-	sleep 2
+	# BEGIN runs once every probe is attached (under TCG: a minute).
+	wait_line "$1" ready 600 || { log "bpftrace did not attach"; cat "$1" >&2; exit 1; }
 }
 
 run_cfg() {	# CFG ROUND
@@ -78,8 +81,14 @@ run_cfg() {	# CFG ROUND
 		"$bin/faultbench" "$m" "$mib" 1 >"$out/fault.$cfg.$m.$r"
 		log "round $r, $cfg, $m: $(grep best_ns "$out/fault.$cfg.$m.$r")"
 	done
-	[ "$cfg" = watcher ] && stop_bg "$wpid"
-	[ "$cfg" = bpftrace ] && stop_bg "$bpid"
+	[ "$cfg" = watcher ] && stop_bg "$wpid" "$out/fault.watcher.$r"
+	if [ "$cfg" = bpftrace ]; then
+		stop_bg "$bpid" "$out/fault.bt.$r"
+		grep -q '^@fault_user' "$out/fault.bt.$r" || {
+			log "bpftrace counted nothing: $(cat "$out/fault.bt.$r")"
+			exit 1
+		}
+	fi
 	case $cfg in
 	counters | watcher) rmmod vmscope ;;
 	esac
@@ -103,7 +112,7 @@ cat /sys/module/vmscope/parameters/ring_size >"$out/storm.ring_size_param" 2>/de
 start_watcher "$out/storm.watcher"
 "$bin/faultbench" storm 64 "$storm_ms" >"$out/storm.bench"
 sleep 1
-stop_bg "$wpid"
+stop_bg "$wpid" "$out/storm.watcher"
 rmmod vmscope
 cat >"$out/fault.meta" <<EOF
 mib=$mib
