@@ -12,6 +12,10 @@
 #   BENCH_REPS   repetitions per throughput figure, best taken (default 5)
 #   BENCH_BUF    read()/recv() size of the bare readers (default 65536)
 #   BENCH_TRACE_RUNS  traced runs per reader for the lock holds (default 3)
+#   BENCH_FAULT_MIB     memory of the fault microbenchmarks (default 256)
+#   BENCH_FAULT_ROUNDS  rounds of them, best taken (default 3; 0: skip)
+#   BENCH_STORM_MS      length of the fault storm for the event
+#                       throughput (default 3000)
 #   BENCH_ICOUNT QEMU's -icount shift (default 0), or "off".  With icount,
 #                guest time counts instructions (2^shift ns each): the
 #                figures are deterministic and blind to other load on this
@@ -30,6 +34,9 @@ reps=${BENCH_REPS:-5}
 buf=${BENCH_BUF:-65536}
 truns=${BENCH_TRACE_RUNS:-3}
 icount=${BENCH_ICOUNT:-0}
+fault_mib=${BENCH_FAULT_MIB:-256}
+fault_rounds=${BENCH_FAULT_ROUNDS:-3}
+storm_ms=${BENCH_STORM_MS:-3000}
 out=.build/bench
 
 mkdir -p "$out"
@@ -56,7 +63,7 @@ make -s -C userspace
 # The same for the CLI, which someone may be rebuilding while we run.
 cp userspace/vmscope "$out/vmscope"
 
-for prog in target mapsbench; do
+for prog in target mapsbench faultbench watcher; do
 	gcc -O2 -Wall -Wextra -Werror -I module/include/uapi \
 		-o "$out/$prog" "tests/bench/$prog.c"
 done
@@ -72,7 +79,8 @@ if [ "$icount" = off ]; then
 else
 	timing=icount$icount
 fi
-cmd="tests/bench/guest.sh $vmas $reps $buf $truns $timing"
+cmd="tests/bench/guest.sh $vmas $reps $buf $truns $timing $fault_mib"
+cmd="$cmd $fault_rounds $storm_ms"
 {
 	if [ "$icount" = off ]; then
 		timeout 1800 tests/vm-run.sh "$kver" -- "$cmd"

@@ -7,7 +7,10 @@
 # PROCMAP_QUERY, and a bare netlink dump), traces the target's mmap_lock
 # while each reader runs, and prints the report (tests/bench/report.py),
 # whose last line is "BENCH-JSON {...}".
-#   tests/bench/guest.sh [VMAS [REPS [BUFSIZE [TRACE_RUNS [TIMING]]]]]
+#   tests/bench/guest.sh [VMAS [REPS [BUFSIZE [TRACE_RUNS [TIMING
+#                        [FAULT_MIB [FAULT_ROUNDS [STORM_MS]]]]]]]]
+# The fault-path figures (FAULT_MIB, FAULT_ROUNDS, STORM_MS) come from
+# tests/bench/faults.sh; FAULT_ROUNDS=0 leaves them out.
 # TIMING is what the guest's clocks mean, for the report: "icountN" (QEMU
 # -icount shift=N: instructions, 2^N ns each) or "wallclock".
 set -eu
@@ -19,6 +22,9 @@ reps=${2:-5}
 bufsize=${3:-65536}
 truns=${4:-3}
 timing=${5:-wallclock}
+fault_mib=${6:-256}
+fault_rounds=${7:-3}
+storm_ms=${8:-3000}
 bufsize2=131072
 kver=$(uname -r)
 bin=.build/bench
@@ -148,6 +154,13 @@ echo >"$tr/set_event_pid"
 exec {tgt[1]}>&-
 wait
 rmmod vmscope
+
+# 4. The fault path: overhead of the counters, a watcher and bpftrace, and
+# the event throughput.
+if [ "$fault_rounds" -gt 0 ]; then
+	tests/bench/faults.sh "$dir" "$bin" "$fault_mib" "$fault_rounds" \
+		"$storm_ms"
+fi
 
 log "analysing"
 python3 tests/bench/report.py "$dir"

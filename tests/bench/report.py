@@ -142,6 +142,127 @@ def fmt_us(ns):
     return '%.1fus' % (ns / 1000.0)
 
 
+FAULT_CFGS = ('unloaded', 'counters', 'watcher', 'bpftrace')
+FAULT_MODES = ('touch', 'fork')
+# overhead targets, as ratios to the unloaded run
+FAULT_TARGETS = {'counters': 1.05, 'watcher': 1.15}
+
+
+def fault_figures(d):
+    """tests/bench/faults.sh's outputs: overhead ratios and the storm."""
+    meta = kv(os.path.join(d, 'fault.meta'))
+    rounds = int(meta['rounds'])
+    out = {'mib': int(meta['mib']), 'rounds': rounds,
+           'what': {
+               'touch': 'first touch of %s MiB of private anonymous '
+                        'memory (MADV_NOHUGEPAGE), one write per page'
+                        % meta['mib'],
+               'fork': 'the parent touches %s MiB and forks; the child '
+                       'writes every page (one COW copy each), timed in '
+                       'the child' % meta['mib']},
+           'configs': {
+               'unloaded': 'no module',
+               'counters': 'module loaded, no watcher',
+               'watcher': 'module loaded, tests/bench/watcher watching '
+                          'ALL (recv() 1 MiB at a time)',
+               'bpftrace': 'no module; bpftrace counting per pid: ' +
+                           ', '.join(l.split('{')[0].strip() for l in
+                                     open(os.path.join(d, 'fault.bpftrace'))
+                                     if l.strip())},
+           'bench': {}}
+    for m in FAULT_MODES:
+        fig = {}
+        for c in FAULT_CFGS:
+            wall, cpu = [], []
+            for r in range(1, rounds + 1):
+                f = os.path.join(d, 'fault.%s.%s.%d' % (c, m, r))
+                x = kv(f)
+                wall.append(int(x['best_ns']))
+                cpu.append(int(x['best_cpu_ns']))
+                pages = int(x['pages'])
+            fig[c] = {'best_ns': min(wall), 'best_cpu_ns': min(cpu),
+                      'rep_ns': wall, 'rep_cpu_ns': cpu,
+                      'ns_per_page': min(wall) / pages,
+                      'cpu_ns_per_page': min(cpu) / pages}
+        base = fig['unloaded']
+        for c in FAULT_CFGS[1:]:
+            fig[c]['ratio'] = fig[c]['best_ns'] / base['best_ns']
+            fig[c]['ratio_cpu'] = fig[c]['best_cpu_ns'] / base['best_cpu_ns']
+        bt = fig['bpftrace']['ratio']
+        for c, lim in FAULT_TARGETS.items():
+            fig[c]['target'] = lim
+            fig[c]['target_met'] = fig[c]['ratio'] <= lim
+            fig[c]['below_bpftrace'] = fig[c]['ratio'] < bt
+        out['bench'][m] = fig
+    # the watcher's own counts, per round
+    out['watcher_rounds'] = [kv(os.path.join(d, 'fault.watcher.%d' % r))
+                             for r in range(1, rounds + 1)]
+    # the storm
+    w = kv(os.path.join(d, 'storm.watcher'))
+    b = kv(os.path.join(d, 'storm.bench'))
+    ev = int(w['events'])
+    drops = int(w['dropped_buffer']) + int(w['dropped_socket'])
+    # SEQ counts from 0, one per event sent or lost at the socket; buffer
+    # losses get no number.
+    gen = (int(w['last_seq']) + 1 if ev else 0) + int(w['dropped_buffer'])
+    st = {'storm_ms': int(meta['storm_ms']),
+          'storm_pages': int(meta['storm_pages']),
+          'touches': int(b['touches']), 'storm_ns': int(b['ns']),
+          'events_delivered': ev, 'dropped_buffer': int(w['dropped_buffer']),
+          'dropped_socket': int(w['dropped_socket']),
+          'enobufs': int(w['enobufs']),
+          'generated_by_seq': gen,
+          'ring_size': int(w['ring_size']),
+          'socket_rcvbuf': int(w['rcvbuf']),
+          'recv_bufsize': int(w['bufsize']),
+          'info_events': int(w['info_events']),
+          'info_events_dropped': int(w['info_events_dropped'])}
+    st['events_per_s'] = ev / (st['storm_ns'] / 1e9)
+    st['faults_per_s'] = st['touches'] / (st['storm_ns'] / 1e9)
+    if ev and ev + int(w['dropped_socket']) != int(w['last_seq']) + 1:
+        problems.append('storm: %d delivered + %s dropped at the socket != '
+                        'last seq %s + 1' % (ev, w['dropped_socket'],
+                                             w['last_seq']))
+    if ev + drops < st['touches']:
+        problems.append('storm: %d events delivered or dropped for %d '
+                        'faults of the storm' % (ev + drops, st['touches']))
+    out['storm'] = st
+    return out
+
+
+def print_faults(f):
+    p = print
+    p('')
+    p('Fault-path overhead, best of %d rounds (%d MiB; ratios to the '
+      'unloaded run, wall / faulting thread CPU time)'
+      % (f['rounds'], f['mib']))
+    for m in FAULT_MODES:
+        fig = f['bench'][m]
+        p('  %s: %s' % (m, f['what'][m]))
+        for c in FAULT_CFGS:
+            x = fig[c]
+            line = '    %-9s %8.1f ns/page  cpu %8.1f ns/page' % (
+                c, x['ns_per_page'], x['cpu_ns_per_page'])
+            if c != 'unloaded':
+                line += '   x%.3f  cpu x%.3f' % (x['ratio'], x['ratio_cpu'])
+            if c in FAULT_TARGETS:
+                line += '  (target <= %.2f: %s; below bpftrace: %s)' % (
+                    x['target'], 'met' if x['target_met'] else 'NOT met',
+                    'yes' if x['below_bpftrace'] else 'NO')
+            p(line)
+    st = f['storm']
+    p('Event throughput: a %d ms storm over %d pages (%d faults, %.0f/s), '
+      'one watcher of ALL' % (st['storm_ms'], st['storm_pages'],
+                              st['touches'], st['faults_per_s']))
+    p('  delivered %d events (%.0f/s); dropped %d in the buffers, %d at '
+      'the socket (ENOBUFS %d); generated %d (seq + buffer drops)'
+      % (st['events_delivered'], st['events_per_s'], st['dropped_buffer'],
+         st['dropped_socket'], st['enobufs'], st['generated_by_seq']))
+    p('  buffers: ring_size %d events per CPU; socket SO_RCVBUF %d B; '
+      'recv() %d B' % (st['ring_size'], st['socket_rcvbuf'],
+                       st['recv_bufsize']))
+
+
 def main():
     d = sys.argv[1]
     meta = kv(os.path.join(d, 'meta'))
@@ -364,6 +485,8 @@ def main():
         (bool(cmp_) and all(c['met'] for c in cmp_.values())) \
         if lk['proc_takes_mmap_lock'] else None
     report['mmap_lock'] = lk
+    if os.path.exists(os.path.join(d, 'fault.meta')):
+        report['faults'] = fault_figures(d)
     report['problems'] = problems
 
     # --- the text report -----------------------------------------------
@@ -433,6 +556,8 @@ def main():
         p('  /proc/PID/maps took no mmap_lock here (per-VMA locks): the '
           '"no worse than /proc" target does not apply; vmscope\'s holds '
           'stand alone')
+    if 'faults' in report:
+        print_faults(report['faults'])
     if problems:
         p('')
         p('PROBLEMS:')

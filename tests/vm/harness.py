@@ -772,3 +772,85 @@ def parallel(fn, items, workers=3):
         raise Fail(f"{len(fails)} of {len(items)} failed:\n"
                    + "\n".join(fails[:10]))
     return results
+
+
+class Cow:
+    """tests/progs/cow (the fault and copy-on-write workload), driven line
+    by line; cmd("child ...") reaches its forked child."""
+
+    def __init__(self, argv_prefix=()):
+        self.proc = subprocess.Popen(
+            list(argv_prefix) + [str(prog("cow"))], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True, bufsize=1)
+        line = self._readline(30)
+        if not line.startswith("ready"):
+            self.close()
+            raise Fail(f"cow did not start: {line!r}")
+        r = _parse_kv(line.split()[1:])
+        self.pid = self.proc.pid
+        self.page = r["page"]
+        self.cpu = r["cpu"]
+        self.child = None
+
+    def _readline(self, timeout):
+        r, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not r:
+            raise Fail("cow did not answer in time")
+        return self.proc.stdout.readline().strip()
+
+    def cmd(self, line, timeout=300):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        ans = self._readline(timeout)
+        words = ans.split()
+        if not words or words[0] != "ok":
+            raise Fail(f"cow {line!r}: {ans!r}")
+        return _parse_kv(words[1:])
+
+    def map(self, pages, kind="private"):
+        return self.cmd(f"map {pages} {kind}")
+
+    def fork(self):
+        self.child = self.cmd("fork")["pid"]
+        return self.child
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+PM_PFN_MASK = (1 << 55) - 1
+PM_EXCLUSIVE = 1 << 56
+PM_FILE_OR_SHARED = 1 << 61
+PM_PRESENT = 1 << 63
+
+
+def pagemap(pid, addr, pages, page=mmap.PAGESIZE):
+    """The /proc/PID/pagemap entries of PAGES pages from ADDR (root sees
+    the PFNs): the kernel's own view of which page backs which address."""
+    with open(f"/proc/{pid}/pagemap", "rb") as f:
+        f.seek(addr // page * 8)
+        data = f.read(pages * 8)
+    if len(data) != pages * 8:
+        raise Fail(f"short pagemap read for {pid}")
+    return [int.from_bytes(data[i:i + 8], "little")
+            for i in range(0, len(data), 8)]
+
+
+def pfns(entries):
+    """PFNs of present pages (None for the others)."""
+    return [e & PM_PFN_MASK if e & PM_PRESENT else None for e in entries]

@@ -468,3 +468,207 @@ def drop_privileges(uid=65534, gid=65534):
     os.setgroups([])
     os.setresgid(gid, gid, gid)
     os.setresuid(uid, uid, uid)
+
+
+# ---------------------------------------------------------------- issue 3:
+# fault and copy-on-write counters, INFO facts, WATCH and the event stream.
+
+CMD_WATCH = UAPI["VMSCOPE_CMD_WATCH"]
+CMD_UNWATCH = UAPI["VMSCOPE_CMD_UNWATCH"]
+CMD_EVENT = UAPI["VMSCOPE_CMD_EVENT"]
+WATCH_A_PID = UAPI["VMSCOPE_WATCH_A_PID"]
+WATCH_A_ALL = UAPI["VMSCOPE_WATCH_A_ALL"]
+WATCH_MAX_PIDS = UAPI["VMSCOPE_WATCH_MAX_PIDS"]
+WATCH_MAX_LISTENERS = UAPI["VMSCOPE_WATCH_MAX_LISTENERS"]
+
+
+def _enum_names(prefix):
+    """{value: lower-case name without PREFIX} of one UAPI enum."""
+    return {v: k[len(prefix):].lower() for k, v in UAPI.items()
+            if k.startswith(prefix) and not k.startswith("__")
+            and not k[len(prefix):].endswith("MAX")
+            and k[len(prefix):] not in ("UNSPEC", "PAD")}
+
+
+VMA_ATTR_NAMES = _enum_names("VMSCOPE_VMA_A_")
+PROC_ATTR_NAMES = _enum_names("VMSCOPE_PROC_A_")
+INFO_ATTR_NAMES = _enum_names("VMSCOPE_INFO_A_")
+EVENT_ATTR_NAMES = _enum_names("VMSCOPE_EVENT_A_")
+# the strings; every other attribute is a u32 or a u64 (by its length)
+STRING_ATTRS = {"comm", "name", "version", "vma_name"}
+HOOK_NAMES = {v: k for k, v in _enum_names("VMSCOPE_HOOK_").items()}
+CTR_BITS = {v: k for k, v in _enum_names("VMSCOPE_CTR_").items()}
+FEAT_BITS = {v: k for k, v in _enum_names("VMSCOPE_FEAT_").items()}
+EVENT_KINDS = {k[len("VMSCOPE_EVENT_"):].lower(): v for k, v in UAPI.items()
+               if k.startswith("VMSCOPE_EVENT_")
+               and not k.startswith(("VMSCOPE_EVENT_A_", "VMSCOPE_EVENT_F_"))}
+EVENT_KIND_NAMES = {v: k for k, v in EVENT_KINDS.items()}
+ACCESS = {v: k for k, v in _enum_names("VMSCOPE_ACCESS_").items()}
+EVENT_F_USER = 1 << UAPI["VMSCOPE_EVENT_F_USER"]
+# counter attribute names of VMA and PROC replies
+VMA_COUNTERS = [n for n in VMA_ATTR_NAMES.values()
+                if n.startswith(("faults", "cow_"))]
+PROC_COUNTERS = [n for n in PROC_ATTR_NAMES.values()
+                 if n.startswith(("faults", "cow_"))]
+
+
+def decode_named(attrs, names):
+    """{name: value} of the attributes in NAMES ({type: name}); unknown
+    types are ignored (the UAPI's rule); u32/u64 by payload length."""
+    out = {}
+    for t, v in attrs.items():
+        n = names.get(t)
+        if n is None:
+            continue
+        if n in STRING_ATTRS:
+            out[n] = get_str(attrs, t)
+        elif len(v) in (1, 2, 4, 8):
+            out[n] = int.from_bytes(v, "little")
+        elif len(v) == 0:
+            out[n] = True       # a flag
+        else:
+            raise ValueError(f"attribute {n} has length {len(v)}")
+    return out
+
+
+def info(sock):
+    """INFO_GET as {name: value}."""
+    rep = sock.req(CMD_INFO_GET)
+    if rep.error or len(rep.msgs) != 1:
+        raise OSError(rep.error or errno.EPROTO,
+                      "INFO_GET: " + rep.describe())
+    return decode_named(rep.msgs[0][1], INFO_ATTR_NAMES)
+
+
+def bits(word, names):
+    """The names of the bits set in WORD, per {name: bit}."""
+    return {n for n, b in names.items() if word >> b & 1}
+
+
+def proc_get(sock, pid):
+    """PROC_GET as {name: value}; OSError with the errno on failure."""
+    rep = sock.req(CMD_PROC_GET, u32(PROC_A_PID, pid))
+    if rep.error or len(rep.msgs) != 1:
+        raise OSError(rep.error or errno.EPROTO,
+                      f"PROC_GET {pid}: " + rep.describe())
+    return decode_named(rep.msgs[0][1], PROC_ATTR_NAMES)
+
+
+def vma_dump(sock, pid, **filters):
+    """VMA_GET dump as a list of {name: value} (all attributes by name)."""
+    rep = sock.req(CMD_VMA_GET, vma_dump_attrs(pid, **filters), dump=True)
+    if rep.error:
+        raise OSError(rep.error, f"VMA_GET dump {pid}: " + rep.describe())
+    return [decode_named(a, VMA_ATTR_NAMES) for _, a in rep.msgs]
+
+
+def vma_at(sock, pid, addr):
+    """The VMA_GET dump entry of PID's VMA that covers ADDR (or None)."""
+    for v in vma_dump(sock, pid, range_start=addr, range_end=addr + 1):
+        if v["start"] <= addr < v["end"]:
+            return v
+    return None
+
+
+def watch_attrs(pids=(), all_=False):
+    a = b"".join(u32(WATCH_A_PID, p) for p in pids)
+    if all_:
+        a += attr(WATCH_A_ALL, b"")
+    return a
+
+
+class Watcher(Vmscope):
+    """A socket that WATCHes; events are kept in order as they arrive,
+    also while waiting for the reply to a request."""
+
+    def __init__(self, rcvbuf=None, **kw):
+        super().__init__(**kw)
+        if rcvbuf is not None:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.events = []
+        self.enobufs = 0
+
+    def recv_batch(self):
+        while True:
+            try:
+                return super().recv_batch()
+            except OSError as e:
+                # The receive queue overflowed: the kernel counts the loss
+                # (DROPPED_SOCKET); keep reading.
+                if e.errno != errno.ENOBUFS:
+                    raise
+                self.enobufs += 1
+
+    def collect(self, seq, on_msg=None):
+        def keep(item):
+            if on_msg:
+                on_msg(item)
+        rep = Reply()
+        # GenlSocket.collect skips messages of other sequence numbers:
+        # events (seq 0) are taken here instead.
+        while rep.final is None:
+            for t, fl, s, payload in self.recv_batch():
+                if t == getattr(self, "id", None) and payload \
+                        and payload[0] == CMD_EVENT:
+                    self.events.append(decode_named(
+                        parse_attrs(payload[GENL_HDR.size:]),
+                        EVENT_ATTR_NAMES))
+                    continue
+                if s != seq:
+                    continue
+                self._one(rep, t, fl, payload, keep)
+        return rep
+
+    @staticmethod
+    def _one(rep, t, fl, payload, on_msg):
+        if t == NLMSG_ERROR:
+            err = -struct.unpack_from("=i", payload)[0]
+            rep.error = err
+            rep.final = "ack" if err == 0 else "error"
+            if fl & NLM_F_ACK_TLVS:
+                onl = NLMSG_HDR.unpack_from(payload, 4)[0]
+                skip = 4 + (NLMSG_HDR.size if fl & NLM_F_CAPPED
+                            else align4(onl))
+                rep.ext = parse_attrs(payload[skip:])
+        elif t == NLMSG_DONE:
+            rep.error = -struct.unpack_from("=i", payload)[0] \
+                if len(payload) >= 4 else 0
+            rep.final = "done"
+        elif t not in (NLMSG_NOOP, NLMSG_OVERRUN):
+            item = (payload[0], parse_attrs(payload[GENL_HDR.size:]))
+            on_msg(item)
+            rep.msgs.append(item)
+
+    def watch(self, pids=(), all_=False):
+        return self.req(CMD_WATCH, watch_attrs(pids, all_))
+
+    def unwatch(self):
+        return self.req(CMD_UNWATCH)
+
+    def poll(self, timeout):
+        """Read events for up to TIMEOUT seconds (returns on the first quiet
+        TIMEOUT); returns how many arrived."""
+        n0 = len(self.events)
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                for t, _, _, payload in self.recv_batch():
+                    if t == self.id and payload and payload[0] == CMD_EVENT:
+                        self.events.append(decode_named(
+                            parse_attrs(payload[GENL_HDR.size:]),
+                            EVENT_ATTR_NAMES))
+        except socket.timeout:
+            pass
+        finally:
+            self.sock.settimeout(60)
+        return len(self.events) - n0
+
+    def wait_for(self, pred, timeout=30, quiet=0.5):
+        """Read events until PRED(events) is true or TIMEOUT passes."""
+        import time
+        deadline = time.monotonic() + timeout
+        while not pred(self.events):
+            if time.monotonic() > deadline:
+                return False
+            self.poll(quiet)
+        return True

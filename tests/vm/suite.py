@@ -19,6 +19,8 @@ import test_maps  # noqa: E402,F401
 import test_proc  # noqa: E402,F401
 import test_errors  # noqa: E402,F401
 import test_netlink  # noqa: E402,F401
+import test_faults  # noqa: E402,F401
+import test_watch  # noqa: E402,F401
 import test_races  # noqa: E402,F401  (last: it ends with the kernel log check)
 
 
