@@ -13,6 +13,7 @@
 #include <linux/fs.h>
 #include <linux/capability.h>
 #include <linux/mm.h>
+#include <linux/ptrace.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <net/genetlink.h>
@@ -124,6 +125,59 @@ static inline bool vmscope_task_dumpable(struct task_struct *task,
 #endif
 #ifndef VM_DROPPABLE		/* 6.11 */
 #define VM_DROPPABLE		VM_NONE
+#endif
+
+/*
+ * The fault-path hooks' view of each kernel.  6.2 converted the function
+ * that maps a newly made anonymous page to folios; COW copies call it.
+ */
+#if VMSCOPE_KERNEL_SINCE(6, 2)
+#define VMSCOPE_NEW_ANON_RMAP	"folio_add_new_anon_rmap"
+#else
+#define VMSCOPE_NEW_ANON_RMAP	"page_add_new_anon_rmap"
+#endif
+
+/*
+ * The range unmap_vmas() is unmapping, read at its entry.  Up to 7.1 it takes
+ * (tlb, mt or mas, vma, start_addr, end_addr, ...).  7.2 passes a
+ * struct unmap_desc from mm/vma.h, which modules cannot include; its
+ * leading members are mirrored here, checked against 7.2.13.
+ */
+#if VMSCOPE_KERNEL_SINCE(7, 2)
+struct vmscope_unmap_desc {
+	void *mas;
+	struct vm_area_struct *first;
+	unsigned long pg_start;
+	unsigned long pg_end;
+	unsigned long vma_start;
+	unsigned long vma_end;
+};
+
+static inline void vmscope_unmap_vmas_range(struct pt_regs *regs,
+					    struct mm_struct **mm,
+					    unsigned long *start,
+					    unsigned long *end)
+{
+	const struct vmscope_unmap_desc *u =
+		(void *)regs_get_kernel_argument(regs, 1);
+
+	*mm = u->first->vm_mm;
+	*start = u->vma_start;
+	*end = u->vma_end;
+}
+#else
+static inline void vmscope_unmap_vmas_range(struct pt_regs *regs,
+					    struct mm_struct **mm,
+					    unsigned long *start,
+					    unsigned long *end)
+{
+	const struct vm_area_struct *vma =
+		(void *)regs_get_kernel_argument(regs, 2);
+
+	*mm = vma->vm_mm;
+	*start = regs_get_kernel_argument(regs, 3);
+	*end = regs_get_kernel_argument(regs, 4);
+}
 #endif
 
 #endif /* _VMSCOPE_COMPAT_H */

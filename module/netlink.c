@@ -34,15 +34,64 @@ static const struct nla_policy vmscope_proc_policy[VMSCOPE_PROC_A_MAX + 1] = {
 	[VMSCOPE_PROC_A_PID]		= NLA_POLICY_MIN(NLA_U32, 1),
 };
 
-/* INFO_GET takes no attributes at all. */
+/* INFO_GET and UNWATCH take no attributes at all. */
 static const struct nla_policy vmscope_info_policy[VMSCOPE_INFO_A_MAX + 1] = {
 };
+
+static const struct nla_policy vmscope_unwatch_policy[VMSCOPE_WATCH_A_MAX + 1] = {
+};
+
+/* PID may repeat: strict validation checks every copy, not only the last. */
+static const struct nla_policy vmscope_watch_policy[VMSCOPE_WATCH_A_MAX + 1] = {
+	[VMSCOPE_WATCH_A_PID]		= NLA_POLICY_MIN(NLA_U32, 1),
+	[VMSCOPE_WATCH_A_ALL]		= { .type = NLA_FLAG },
+};
+
+static int vmscope_info_put(struct sk_buff *msg)
+{
+	struct vmscope_count_stats cs;
+	struct vmscope_watch_stats ws;
+
+	vmscope_count_stats(&cs);
+	vmscope_watch_stats(&ws);
+	if (nla_put_u64_64bit(msg, VMSCOPE_INFO_A_HOOKS, vmscope_hooks,
+			      VMSCOPE_INFO_A_PAD) ||
+	    nla_put_u64_64bit(msg, VMSCOPE_INFO_A_COUNTERS_EXACT,
+			      vmscope_counters_exact, VMSCOPE_INFO_A_PAD) ||
+	    nla_put_u64_64bit(msg, VMSCOPE_INFO_A_COUNTERS_DERIVED,
+			      vmscope_counters_derived, VMSCOPE_INFO_A_PAD) ||
+	    nla_put_u64_64bit(msg, VMSCOPE_INFO_A_MEMORY, cs.bytes + ws.bytes,
+			      VMSCOPE_INFO_A_PAD) ||
+	    nla_put_u32(msg, VMSCOPE_INFO_A_PROC_SLOTS, vmscope_max_procs) ||
+	    nla_put_u32(msg, VMSCOPE_INFO_A_PROC_USED, cs.proc_used) ||
+	    nla_put_u64_64bit(msg, VMSCOPE_INFO_A_PROC_OVERFLOW,
+			      cs.proc_overflow, VMSCOPE_INFO_A_PAD) ||
+	    nla_put_u32(msg, VMSCOPE_INFO_A_VMA_SLOTS, vmscope_max_vmas) ||
+	    nla_put_u32(msg, VMSCOPE_INFO_A_VMA_USED, cs.vma_used) ||
+	    nla_put_u64_64bit(msg, VMSCOPE_INFO_A_VMA_OVERFLOW,
+			      cs.vma_overflow, VMSCOPE_INFO_A_PAD) ||
+	    nla_put_u32(msg, VMSCOPE_INFO_A_RING_SIZE, ws.ring_size) ||
+	    nla_put_u64_64bit(msg, VMSCOPE_INFO_A_EVENTS, ws.events,
+			      VMSCOPE_INFO_A_PAD) ||
+	    nla_put_u64_64bit(msg, VMSCOPE_INFO_A_EVENTS_DROPPED, ws.dropped,
+			      VMSCOPE_INFO_A_PAD) ||
+	    nla_put_u32(msg, VMSCOPE_INFO_A_LISTENERS, ws.listeners) ||
+	    nla_put_u64_64bit(msg, VMSCOPE_INFO_A_KRETPROBE_MISSED,
+			      vmscope_kretprobe_missed(), VMSCOPE_INFO_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
 
 static int vmscope_info_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	u64 features = BIT_ULL(VMSCOPE_FEAT_VMA_DUMP) |
 		       BIT_ULL(VMSCOPE_FEAT_VMA_QUERY) |
 		       BIT_ULL(VMSCOPE_FEAT_PROC);
+
+	if (vmscope_counting())
+		features |= BIT_ULL(VMSCOPE_FEAT_COUNTERS);
+	if (vmscope_watch_available())
+		features |= BIT_ULL(VMSCOPE_FEAT_WATCH);
 	struct sk_buff *msg;
 	void *hdr;
 
@@ -57,7 +106,8 @@ static int vmscope_info_get_doit(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u64_64bit(msg, VMSCOPE_INFO_A_FEATURES, features,
 			      VMSCOPE_INFO_A_PAD) ||
 	    nla_put_u32(msg, VMSCOPE_INFO_A_ALLOW_SAME_USER,
-			vmscope_allow_same_user))
+			vmscope_allow_same_user) ||
+	    vmscope_info_put(msg))
 		goto nla_put_failure;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -93,6 +143,22 @@ static const struct genl_ops vmscope_nl_ops[] = {
 		.policy		= vmscope_info_policy,
 		.maxattr	= VMSCOPE_INFO_A_MAX,
 	},
+	{
+		.cmd		= VMSCOPE_CMD_WATCH,
+		.doit		= vmscope_watch_doit,
+		.policy		= vmscope_watch_policy,
+		.maxattr	= VMSCOPE_WATCH_A_MAX,
+	},
+	{
+		.cmd		= VMSCOPE_CMD_UNWATCH,
+		.doit		= vmscope_unwatch_doit,
+		.policy		= vmscope_unwatch_policy,
+		.maxattr	= VMSCOPE_WATCH_A_MAX,
+	},
+	/*
+	 * VMSCOPE_CMD_EVENT has no op: a request with it is rejected by
+	 * genetlink (-EOPNOTSUPP) before any handler runs.
+	 */
 };
 
 /*

@@ -25,6 +25,7 @@ struct vmscope_proc {
 	u64 layout[VMSCOPE_PROC_A_ENV_END - VMSCOPE_PROC_A_START_CODE + 1];
 	u32 map_count;
 	u64 total_vm, rss_file, rss_anon, rss_shmem, swap;
+	u64 ctr[VMSCOPE_C_NR], vma_overflow;
 };
 
 /* As /proc/PID/stat with "whole": dead threads' faults plus live ones'. */
@@ -107,6 +108,11 @@ static int vmscope_proc_fill(struct sk_buff *msg, const struct vmscope_proc *p,
 	    nla_put_u64_64bit(msg, VMSCOPE_PROC_A_PAGE_SIZE, PAGE_SIZE,
 			      VMSCOPE_PROC_A_PAD))
 		goto nla_put_failure;
+	if (vmscope_counting() &&
+	    (vmscope_put_counters(msg, p->ctr, false) ||
+	     nla_put_u64_64bit(msg, VMSCOPE_PROC_A_VMA_OVERFLOW,
+			       p->vma_overflow, VMSCOPE_PROC_A_PAD)))
+		goto nla_put_failure;
 	genlmsg_end(msg, hdr);
 	return 0;
 
@@ -153,6 +159,7 @@ int vmscope_proc_get_doit(struct sk_buff *skb, struct genl_info *info)
 		vmscope_proc_mm(p, target.mm);
 		mmap_read_unlock(target.mm);
 	}
+	vmscope_count_read_proc(target.mm, p->ctr, &p->vma_overflow);
 	mmput(target.mm);
 	if (!err)
 		err = vmscope_proc_fill(msg, p, target.nr, info);

@@ -87,7 +87,7 @@ void __init vmscope_vma_init(void)
 }
 
 /* Visits only the few bits that are set, not the whole table. */
-static u64 vmscope_vma_flags(const struct vm_area_struct *vma)
+u64 vmscope_vma_flags(const struct vm_area_struct *vma)
 {
 	unsigned long vm = vma->vm_flags & vmscope_vm_known;
 	u64 flags = 0;
@@ -141,8 +141,29 @@ static const char *vmscope_vma_name(struct vm_area_struct *vma, char *buf,
 	return NULL;
 }
 
+/*
+ * The name of a VMA that has no file, if it is a constant string: what the
+ * fault-path hooks can take without a buffer.  Called with the VMA held.
+ */
+const char *vmscope_vma_literal_name(struct vm_area_struct *vma)
+{
+	const char *name;
+
+	if (vma->vm_ops && vma->vm_ops->name) {
+		name = vma->vm_ops->name(vma);
+		if (name)
+			return name;
+	}
+	if (vmscope_vma_is_heap(vma))
+		return "[heap]";
+	if (vmscope_vma_is_stack(vma))
+		return "[stack]";
+	return NULL;
+}
+
 /* maps escapes '\n' in paths as "\012" (seq_path(m, path, "\n")). */
-static int vmscope_put_name(struct sk_buff *skb, const char *name, bool path)
+int vmscope_put_name(struct sk_buff *skb, int attrtype, const char *name,
+		     bool path)
 {
 	size_t len = strlen(name), i, nl = 0;
 	struct nlattr *nla;
@@ -152,9 +173,9 @@ static int vmscope_put_name(struct sk_buff *skb, const char *name, bool path)
 		for (i = 0; i < len; i++)
 			nl += name[i] == '\n';
 	if (!nl)
-		return nla_put_string(skb, VMSCOPE_VMA_A_NAME, name);
+		return nla_put_string(skb, attrtype, name);
 
-	nla = nla_reserve(skb, VMSCOPE_VMA_A_NAME, len + 3 * nl + 1);
+	nla = nla_reserve(skb, attrtype, len + 3 * nl + 1);
 	if (!nla)
 		return -EMSGSIZE;
 	p = nla_data(nla);
@@ -188,10 +209,13 @@ static int vmscope_vma_put_file(struct sk_buff *skb, struct vm_area_struct *vma)
 	return 0;
 }
 
-/* One VMA as one message.  Runs under mmap_read_lock. */
+/*
+ * One VMA as one message, with its counters @ctr unless NULL.  Runs under
+ * mmap_read_lock.
+ */
 static int vmscope_vma_fill(struct sk_buff *skb, struct vm_area_struct *vma,
-			    u64 flags, char *buf, u32 portid, u32 seq,
-			    int nlflags)
+			    u64 flags, const u64 *ctr, char *buf, u32 portid,
+			    u32 seq, int nlflags)
 {
 	const char *name;
 	bool is_path;
@@ -215,7 +239,9 @@ static int vmscope_vma_fill(struct sk_buff *skb, struct vm_area_struct *vma,
 	    nla_put_u64_64bit(skb, VMSCOPE_VMA_A_PAGE_SIZE,
 			      vma_kernel_pagesize(vma), VMSCOPE_VMA_A_PAD) ||
 	    (vma->vm_file && vmscope_vma_put_file(skb, vma)) ||
-	    (name && vmscope_put_name(skb, name, is_path)))
+	    (name && vmscope_put_name(skb, VMSCOPE_VMA_A_NAME, name,
+				      is_path)) ||
+	    (ctr && vmscope_put_counters(skb, ctr, true)))
 		goto nla_put_failure;
 
 	genlmsg_end(skb, hdr);
@@ -237,6 +263,11 @@ nla_put_failure:
  * @done: the walk reached @end; the next round ends the dump
  * @start_err: an error of the request, reported by the first round
  * @start_extack: its message, for kernels whose .start has no extack
+ * @snap: the process's per-VMA counters, copied before the first round
+ *	(NULL: none yet, or the module does not count)
+ * @nsnap: entries in @snap
+ * @snap_pos: cursor of the ascending join of @snap with the walk
+ * @snapped: @snap was taken
  * @buf: room for a VMA's name, allocated before any lock is taken
  */
 struct vmscope_vma_dump {
@@ -249,6 +280,10 @@ struct vmscope_vma_dump {
 	bool done;
 	int start_err;
 	struct netlink_ext_ack start_extack;
+	struct vmscope_region_snap *snap;
+	unsigned int nsnap;
+	unsigned int snap_pos;
+	bool snapped;
 	char buf[VMSCOPE_NAME_BUF];
 };
 
@@ -357,7 +392,8 @@ static int vmscope_vma_walk(struct vmscope_vma_dump *d, struct sk_buff *skb,
 	VMA_ITERATOR(vmi, d->target.mm, d->pos);
 	int budget = VMSCOPE_VMAS_PER_HOLD;
 	struct vm_area_struct *vma;
-	u64 flags;
+	u64 flags, ctr[VMSCOPE_C_NR];
+	bool counting = vmscope_counting();
 	int err;
 
 	for_each_vma_range(vmi, vma, d->end) {
@@ -371,7 +407,12 @@ static int vmscope_vma_walk(struct vmscope_vma_dump *d, struct sk_buff *skb,
 		flags = vmscope_vma_flags(vma);
 		if ((flags & d->required) == d->required &&
 		    !(flags & d->forbidden)) {
-			err = vmscope_vma_fill(skb, vma, flags, d->buf,
+			if (counting)
+				vmscope_snap_sum(d->snap, d->nsnap, &d->snap_pos,
+						 vma->vm_start, vma->vm_end,
+						 ctr);
+			err = vmscope_vma_fill(skb, vma, flags,
+					       counting ? ctr : NULL, d->buf,
 					       NETLINK_CB(cb->skb).portid,
 					       cb->nlh->nlmsg_seq, NLM_F_MULTI);
 			if (err == -EMSGSIZE && *sent)
@@ -409,6 +450,15 @@ int vmscope_vma_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	 * Later rounds run in whoever calls recvmsg(): use nothing of
 	 * current's, only what .start checked and pinned.
 	 */
+	if (!d->snapped && vmscope_counting()) {
+		/* Counters as of the dump's start: no lock of ours per VMA. */
+		d->snap = vmscope_snap_take(mm, &d->nsnap);
+		if (IS_ERR(d->snap)) {
+			d->snap = NULL;
+			return -ENOMEM;
+		}
+		d->snapped = true;
+	}
 	if (!mmget_not_zero(mm)) {
 		NL_SET_ERR_MSG(cb->extack, "process exited during the dump");
 		return -ESRCH;
@@ -435,6 +485,7 @@ int vmscope_vma_get_done(struct netlink_callback *cb)
 	struct vmscope_vma_dump *d = *vmscope_dump_ctx(cb);
 
 	vmscope_target_put(&d->target);
+	kvfree(d->snap);
 	kfree(d);
 	return 0;
 }
@@ -443,7 +494,10 @@ int vmscope_vma_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **attrs = info->attrs;
 	struct vmscope_target target;
+	struct vmscope_region_snap *snap = NULL;
+	u64 ctr[VMSCOPE_C_NR];
 	struct vm_area_struct *vma;
+	unsigned int nsnap = 0, pos = 0;
 	struct sk_buff *msg;
 	unsigned long addr;
 	bool next = false;
@@ -473,6 +527,14 @@ int vmscope_vma_get_doit(struct sk_buff *skb, struct genl_info *info)
 				 info->extack);
 	if (err)
 		goto out_msg;
+	if (vmscope_counting()) {
+		snap = vmscope_snap_take(target.mm, &nsnap);
+		if (IS_ERR(snap)) {
+			err = PTR_ERR(snap);
+			snap = NULL;
+			goto out_target;
+		}
+	}
 	if (!mmget_not_zero(target.mm)) {
 		GENL_SET_ERR_MSG(info, "process has exited");
 		err = -ESRCH;
@@ -484,7 +546,11 @@ int vmscope_vma_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 	vma = find_vma(target.mm, addr);
 	if (vma && (vma->vm_start <= addr || next)) {
-		err = vmscope_vma_fill(msg, vma, vmscope_vma_flags(vma), buf,
+		if (vmscope_counting())
+			vmscope_snap_sum(snap, nsnap, &pos, vma->vm_start,
+					 vma->vm_end, ctr);
+		err = vmscope_vma_fill(msg, vma, vmscope_vma_flags(vma),
+				       vmscope_counting() ? ctr : NULL, buf,
 				       info->snd_portid, info->snd_seq, 0);
 		if (err)
 			GENL_SET_ERR_MSG(info, "cannot describe the VMA");
@@ -502,6 +568,7 @@ out_mmput:
 	mmput(target.mm);
 out_target:
 	vmscope_target_put(&target);
+	kvfree(snap);
 	if (!err) {
 		kfree(buf);
 		/* genlmsg_reply() consumes msg, even when it fails. */

@@ -43,6 +43,17 @@ if [ ! -x "$src/scripts/checkpatch.pl" ]; then
 		linux-source-6.12/Documentation/netlink
 fi
 
+# promtool checks "stats --prometheus".  It comes in Debian's prometheus
+# package, whose server vmscope does not want installed and started:
+# unpack only the tool, into the cache.
+if [ ! -x "$CACHE/promtool/usr/bin/promtool" ]; then
+	mkdir -p "$CACHE/promtool"
+	(cd "$CACHE/promtool" && apt-get download -q prometheus >/dev/null 2>&1 ||
+		{ apt-get update -q >/dev/null && apt-get download -q prometheus >/dev/null; })
+	dpkg-deb -x "$CACHE"/promtool/prometheus_*.deb "$CACHE/promtool"
+	rm -f "$CACHE"/promtool/prometheus_*.deb
+fi
+
 if [ ! -x "$VENV/bin/vng" ]; then
 	echo "setup: installing virtme-ng into $VENV"
 	python3 -m venv "$VENV"

@@ -27,6 +27,8 @@ enum vs_exit {
 	VS_EXIT_VERSION = 6,
 	VS_EXIT_NOVMA = 7,
 	VS_EXIT_KTHREAD = 8,
+	VS_EXIT_BUSY = 9,
+	VS_EXIT_NOTSUP = 10,
 };
 
 struct vs_cmd {
@@ -39,6 +41,8 @@ struct vs_cmd {
 int vs_cmd_maps(int argc, char **argv);
 int vs_cmd_stats(int argc, char **argv);
 int vs_cmd_status(int argc, char **argv);
+int vs_cmd_watch(int argc, char **argv);
+int vs_cmd_top(int argc, char **argv);
 
 __printf(1, 2) void vs_err(const char *fmt, ...);
 __printf(2, 3) int vs_usage_err(const char *cmd, const char *fmt, ...);
@@ -48,9 +52,38 @@ void vs_print_usage(FILE *f, const char *cmd);
 struct vs_proc {
 	char comm[64];
 	uint64_t val[VMSCOPE_PROC_A_MAX + 1];	/* by VMSCOPE_PROC_A_* */
+	uint64_t has;				/* 1ULL << attr: present */
 };
 
+_Static_assert(VMSCOPE_PROC_A_MAX < 64, "vs_proc.has is a u64");
+
 struct vs_nl;
+struct vs_vma;
+struct nlmsghdr;
 int vs_proc_fetch(struct vs_nl *nl, int pid, struct vs_proc *p);
+void vs_stats_prometheus(FILE *f, const struct vs_proc *p, size_t n);
+
+/* INFO_GET reply, for "status" and the checks of "watch" and "top". */
+struct vs_info {
+	int found;
+	char version[64];
+	uint64_t val[VMSCOPE_INFO_A_MAX + 1];	/* by VMSCOPE_INFO_A_* */
+	uint64_t has;				/* 1ULL << attr: present */
+};
+
+_Static_assert(VMSCOPE_INFO_A_MAX < 64, "vs_info.has is a u64");
+
+int vs_info_fetch(struct vs_nl *nl, struct vs_info *i);
+
+/* A VMA dump kept in memory, names owned ("watch", "top"). */
+struct vs_vma_list {
+	struct vs_vma *v;
+	size_t n;
+	size_t cap;
+};
+
+int vs_vma_parse(struct vs_nl *nl, struct nlmsghdr *nlh, struct vs_vma *v);
+int vs_vma_list_fetch(struct vs_nl *nl, int pid, struct vs_vma_list *l);
+void vs_vma_list_free(struct vs_vma_list *l);
 
 #endif /* VMSCOPE_CLI_H */

@@ -71,7 +71,145 @@ static const char *const vs_features[] = {
 	[VMSCOPE_FEAT_VMA_DUMP]		= "vma_dump",
 	[VMSCOPE_FEAT_VMA_QUERY]	= "vma_query",
 	[VMSCOPE_FEAT_PROC]		= "proc",
+	[VMSCOPE_FEAT_COUNTERS]		= "counters",
+	[VMSCOPE_FEAT_WATCH]		= "watch",
 };
+
+/* Indexed by enum vmscope_hooks. */
+static const char *const vs_hooks[] = {
+	[VMSCOPE_HOOK_FAULT_USER]	= "fault_user",
+	[VMSCOPE_HOOK_FAULT_KERNEL]	= "fault_kernel",
+	[VMSCOPE_HOOK_HANDLE_MM_FAULT]	= "handle_mm_fault",
+	[VMSCOPE_HOOK_DO_WP_PAGE]	= "do_wp_page",
+	[VMSCOPE_HOOK_WP_PAGE_REUSE]	= "wp_page_reuse",
+	[VMSCOPE_HOOK_NEW_ANON_RMAP]	= "new_anon_rmap",
+	[VMSCOPE_HOOK_UNMAP_VMAS]	= "unmap_vmas",
+	[VMSCOPE_HOOK_EXIT_MMAP]	= "exit_mmap",
+};
+
+/* Indexed by enum vmscope_counters. */
+static const char *const vs_counters[] = {
+	[VMSCOPE_CTR_FAULTS]		= "faults",
+	[VMSCOPE_CTR_VMA_FAULTS]	= "vma_faults",
+	[VMSCOPE_CTR_COW_FAULTS]	= "cow_faults",
+	[VMSCOPE_CTR_COW_COPIES]	= "cow_copies",
+	[VMSCOPE_CTR_COW_REUSES]	= "cow_reuses",
+	[VMSCOPE_CTR_COW_ZERO]		= "cow_zero",
+	[VMSCOPE_CTR_COW_UNSHARE]	= "cow_unshare",
+};
+
+/* Indexed by enum vmscope_event_kind. */
+static const char *const vs_event_kinds[] = {
+	[VMSCOPE_EVENT_FAULT]		= "fault",
+	[VMSCOPE_EVENT_COW_COPY]	= "cow-copy",
+	[VMSCOPE_EVENT_COW_REUSE]	= "cow-reuse",
+	[VMSCOPE_EVENT_COW_ZERO]	= "zero",
+	[VMSCOPE_EVENT_COW_UNSHARE]	= "unshare",
+};
+
+/* Indexed by enum vmscope_access. */
+static const char vs_access[] = {
+	[VMSCOPE_ACCESS_READ]		= 'r',
+	[VMSCOPE_ACCESS_WRITE]		= 'w',
+	[VMSCOPE_ACCESS_EXEC]		= 'x',
+};
+
+_Static_assert(ARRAY_SIZE(vs_hooks) == __VMSCOPE_HOOK_CNT, "hook names");
+_Static_assert(ARRAY_SIZE(vs_counters) == __VMSCOPE_CTR_CNT, "counter names");
+_Static_assert(ARRAY_SIZE(vs_event_kinds) == __VMSCOPE_EVENT_CNT, "kinds");
+_Static_assert(ARRAY_SIZE(vs_access) == __VMSCOPE_ACCESS_CNT, "accesses");
+
+/* The counters' JSON keys and attributes; the keys are a contract. */
+const struct vs_ctr_def vs_ctrs[VS_CTR_N] = {
+	[VS_CTR_FAULTS] = { "faults", VMSCOPE_VMA_A_FAULTS,
+		VMSCOPE_PROC_A_FAULTS,
+		"Page faults on user addresses (per VMA: completed handle_mm_fault() calls)." },
+	[VS_CTR_FAULTS_READ] = { "faults_read", VMSCOPE_VMA_A_FAULTS_READ,
+		VMSCOPE_PROC_A_FAULTS_READ, "Page faults on a read access." },
+	[VS_CTR_FAULTS_WRITE] = { "faults_write", VMSCOPE_VMA_A_FAULTS_WRITE,
+		VMSCOPE_PROC_A_FAULTS_WRITE, "Page faults on a write access." },
+	[VS_CTR_FAULTS_EXEC] = { "faults_exec", VMSCOPE_VMA_A_FAULTS_EXEC,
+		VMSCOPE_PROC_A_FAULTS_EXEC,
+		"Page faults on an instruction fetch." },
+	[VS_CTR_FAULTS_KERNEL] = { "faults_kernel",
+		VMSCOPE_VMA_A_FAULTS_KERNEL, VMSCOPE_PROC_A_FAULTS_KERNEL,
+		"Page faults on user addresses taken in kernel mode." },
+	[VS_CTR_FAULTS_MAJOR] = { "faults_major", VMSCOPE_VMA_A_FAULTS_MAJOR,
+		0, "Page faults that needed I/O." },
+	[VS_CTR_COW_FAULTS] = { "cow_faults", VMSCOPE_VMA_A_COW_FAULTS,
+		VMSCOPE_PROC_A_COW_FAULTS,
+		"Write-protect faults on private mappings (do_wp_page)." },
+	[VS_CTR_COW_COPIES] = { "cow_copies", VMSCOPE_VMA_A_COW_COPIES,
+		VMSCOPE_PROC_A_COW_COPIES,
+		"Pages copied by copy-on-write, zero-page copies included." },
+	[VS_CTR_COW_REUSES] = { "cow_reuses", VMSCOPE_VMA_A_COW_REUSES,
+		VMSCOPE_PROC_A_COW_REUSES,
+		"Write faults that reused an exclusive page instead of copying." },
+	[VS_CTR_COW_ZERO] = { "cow_zero", VMSCOPE_VMA_A_COW_ZERO,
+		VMSCOPE_PROC_A_COW_ZERO,
+		"Copy-on-write copies made from the shared zero page." },
+	[VS_CTR_COW_UNSHARE] = { "cow_unshare", VMSCOPE_VMA_A_COW_UNSHARE,
+		VMSCOPE_PROC_A_COW_UNSHARE,
+		"Unshare faults (GUP pinning a shared anonymous page)." },
+};
+
+const char *vs_hook_name(unsigned int bit)
+{
+	return bit < ARRAY_SIZE(vs_hooks) ? vs_hooks[bit] : NULL;
+}
+
+const char *vs_counter_name(unsigned int bit)
+{
+	return bit < ARRAY_SIZE(vs_counters) ? vs_counters[bit] : NULL;
+}
+
+unsigned int vs_counter_count(void)
+{
+	return ARRAY_SIZE(vs_counters);
+}
+
+/* The kind's name; NULL for a kind newer than this CLI. */
+const char *vs_event_kind_name(unsigned int kind)
+{
+	return kind < ARRAY_SIZE(vs_event_kinds) ? vs_event_kinds[kind] : NULL;
+}
+
+/* 'r', 'w', 'x', or '?' for an access newer than this CLI. */
+char vs_access_char(unsigned int access)
+{
+	return access < ARRAY_SIZE(vs_access) ? vs_access[access] : '?';
+}
+
+/*
+ * A Prometheus label value, quoted: backslash, double quote and line feed
+ * escaped as the text exposition format says; other bytes as they are.
+ */
+void vs_prom_label(FILE *f, const char *s)
+{
+	putc('"', f);
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			putc(*s, f);
+	}
+	putc('"', f);
+}
+
+/* A HELP docstring: backslash and line feed escaped. */
+void vs_prom_help(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\\\", f);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			putc(*s, f);
+	}
+}
 
 /* "vmscope: ..." on stderr, always exactly one line. */
 void vs_err(const char *fmt, ...)
@@ -416,14 +554,47 @@ char *vs_vma_json(char *p, const struct vs_vma *v)
 	p = vs_put_flags(p, v->flags);
 	p = VS_PUT_LIT(p, ",\"page_size\":");
 	p = vs_put_dec(p, v->page_size);
+	if (v->has_ctr) {
+		unsigned int i;
+
+		for (i = 0; i < VS_CTR_N; i++) {
+			size_t n;
+
+			if (!(v->has_ctr & (1U << i)))
+				continue;
+			n = strlen(vs_ctrs[i].key);
+			p = VS_PUT_LIT(p, ",\"");
+			memcpy(p, vs_ctrs[i].key, n);
+			p += n;
+			p = VS_PUT_LIT(p, "\":");
+			p = vs_put_dec(p, v->ctr[i]);
+		}
+	}
 	*p++ = '}';
 	return p;
 }
 
 void vs_vma_header(FILE *f)
 {
-	fprintf(f, "%-16s %8s %-4s %-8s %-7s %-10s %s\n", "Address", "Kbytes",
-		"Perm", "Offset", "Device", "Inode", "Mapping");
+	vs_vma_header_ctr(f, 0);
+}
+
+/* The counter columns of "maps --counters": faults, major, COW, copies. */
+static const enum vs_ctr vs_ctr_cols[] = {
+	VS_CTR_FAULTS, VS_CTR_FAULTS_MAJOR, VS_CTR_COW_FAULTS,
+	VS_CTR_COW_COPIES,
+};
+
+#define VS_CTR_COL_W	8
+
+void vs_vma_header_ctr(FILE *f, int counters)
+{
+	fprintf(f, "%-16s %8s %-4s %-8s %-7s %-10s ", "Address", "Kbytes",
+		"Perm", "Offset", "Device", "Inode");
+	if (counters)
+		fprintf(f, "%8s %8s %8s %8s ", "Flt", "MajFlt", "CoW",
+			"CoWCopy");
+	fprintf(f, "Mapping\n");
 }
 
 /*
@@ -432,6 +603,16 @@ void vs_vma_header(FILE *f)
  * " %s\n") of start, size in KiB, perms, offset, dev, inode and name.
  */
 char *vs_vma_row(char *p, const struct vs_vma *v)
+{
+	return vs_vma_row_ctr(p, v, 0);
+}
+
+/*
+ * The same, with the counter columns before the name when counters is
+ * set: each right-aligned in 8 characters, "-" when the module did not
+ * send that counter.
+ */
+char *vs_vma_row_ctr(char *p, const struct vs_vma *v, int counters)
 {
 	p = vs_put_hex(p, v->start, 16);
 	*p++ = ' ';
@@ -445,6 +626,23 @@ char *vs_vma_row(char *p, const struct vs_vma *v)
 	*p++ = ' ';
 	p = vs_pad_right(p, vs_put_dec(p, v->inode), 10);
 	*p++ = ' ';
+	if (counters) {
+		unsigned int i;
+
+		for (i = 0; i < ARRAY_SIZE(vs_ctr_cols); i++) {
+			enum vs_ctr c = vs_ctr_cols[i];
+
+			if (v->has_ctr & (1U << c)) {
+				p = vs_put_dec_right(p, v->ctr[c],
+						     VS_CTR_COL_W);
+			} else {
+				memset(p, ' ', VS_CTR_COL_W - 1);
+				p += VS_CTR_COL_W - 1;
+				*p++ = '-';
+			}
+			*p++ = ' ';
+		}
+	}
 	if (v->name_len)
 		memcpy(p, v->name, v->name_len);
 	p += v->name_len;

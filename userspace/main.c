@@ -14,6 +14,9 @@
  *   6  kernel module and CLI speak different family versions
  *   7  no VMA matches (ENOENT from "maps --addr")
  *   8  the target is a kernel thread, it has no address space (EOPNOTSUPP)
+ *   9  too many sockets are watching (EBUSY from "watch")
+ *  10  the loaded module lacks what the command needs (its hooks for
+ *      "watch", its counters for "top")
  *
  * Every error is one line on stderr, "vmscope: ...", with the kernel's
  * extended-ack message when there is one.
@@ -30,26 +33,71 @@
 static const struct vs_cmd vs_cmds[] = {
 	{
 		"maps", vs_cmd_maps,
-		"PID|self [--addr ADDR [--next]] [--range START-END] [--require FLAGS] [--forbid FLAGS] [--json]",
+		"PID|self [--addr ADDR [--next]] [--range START-END] [--require FLAGS] [--forbid FLAGS] [--counters] [--json]",
 		"List the VMAs of a process, like pmap -x.\n"
 		"  --addr ADDR      only the VMA covering ADDR (hex)\n"
 		"  --next           with --addr: or else the first VMA above ADDR\n"
 		"  --range S-E      only VMAs intersecting [S, E) (hex; E optional)\n"
 		"  --require FLAGS  only VMAs with all these flags (comma-separated)\n"
 		"  --forbid FLAGS   only VMAs with none of these flags\n"
-		"  --json           print a JSON array, one object per VMA\n"
+		"  --counters       add the columns Flt (faults), MajFlt, CoW (cow_faults)\n"
+		"                   and CoWCopy (cow_copies); - where the module has none\n"
+		"  --json           print a JSON array, one object per VMA (with the\n"
+		"                   fault and copy-on-write counters the module sends)\n"
 	},
 	{
 		"stats", vs_cmd_stats,
-		"PID|self [--json]",
-		"Show a process's memory layout, sizes and fault counts.\n"
+		"PID|self [--json] | --prometheus PID|self...",
+		"Show a process's memory layout, sizes, fault and copy-on-write counts.\n"
 		"  --json           print one JSON object\n"
+		"  --prometheus     print the counters of every PID in the Prometheus\n"
+		"                   text format (node_exporter's textfile collector):\n"
+		"                   vmscope_<counter>_total{pid=\"..\",comm=\"..\"}; a PID\n"
+		"                   that fails is reported on stderr and left out\n"
 	},
 	{
 		"status", vs_cmd_status,
 		"[--json]",
-		"Show whether the kernel module is loaded, and what it provides.\n"
+		"Show whether the kernel module is loaded, what it provides, which hooks\n"
+		"are attached, which counters are exact, derived or unavailable, and its\n"
+		"tables, memory and event stream.\n"
 		"  --json           print one JSON object\n"
+	},
+	{
+		"watch", vs_cmd_watch,
+		"PID|self... | --all [--json] [--count N] [--duration SECONDS] [--vma-interval MS] [--rcvbuf BYTES]",
+		"Stream the fault and copy-on-write events of up to 16 processes (or,\n"
+		"with CAP_SYS_ADMIN or CAP_PERFMON, of all), one line each: time (s,\n"
+		"CLOCK_MONOTONIC), pid, tid, comm, kind (fault, cow-copy, cow-reuse,\n"
+		"zero, unshare), ACC (access r/w/x, then u/k: user or kernel mode),\n"
+		"address, instruction pointer (- if taken in kernel mode) and the VMA hit\n"
+		"as the kernel saw it.  Ends with a summary on Ctrl-C, SIGTERM, --count\n"
+		"or --duration, or when every watched process has exited (seen in the\n"
+		"VMA dumps: not with --vma-interval 0).\n"
+		"  --all            watch every process\n"
+		"  --json           one JSON object per line: \"type\" is event, lost, vma,\n"
+		"                   exit, or summary (the last line)\n"
+		"  --count N        stop after N events\n"
+		"  --duration S     stop after S seconds\n"
+		"  --vma-interval MS  dump the VMAs every MS ms (default 100, 0: never)\n"
+		"  --rcvbuf BYTES   the socket's receive buffer (default 8 MiB)\n"
+		"Losses are never silent: a sequence gap, ENOBUFS from recv(), or a rise of\n"
+		"the kernel's dropped-events counts (CPU buffer full, socket full) prints a\n"
+		"'lost' line at once, and the summary totals them.\n"
+		"VMA lifecycle (map, unmap, grow, shrink, split, merge, change) is found by\n"
+		"comparing VMA dumps of each watched process, taken every MS ms and when\n"
+		"an event hits a VMA the last dump lacks.  It is sampled: changes that come\n"
+		"and go between two dumps are missed, several show as one; none with --all.\n"
+	},
+	{
+		"top", vs_cmd_top,
+		"PID|self [--interval SECONDS] [--iterations N] [--limit N] [--json]",
+		"Show the VMAs of a process with the most faults in each interval, from\n"
+		"periodic VMA dumps with counters: the change in the interval and totals.\n"
+		"  --interval S     seconds between samples (default 1)\n"
+		"  --iterations N   stop after N samples (default: until Ctrl-C)\n"
+		"  --limit N        at most N VMAs per table (default 20; 0: all)\n"
+		"  --json           one JSON object per sample and line, every VMA\n"
 	},
 };
 
@@ -63,7 +111,9 @@ static const char vs_exit_help[] =
 	"  5  permission denied (another user's process needs CAP_SYS_PTRACE)\n"
 	"  6  kernel module / CLI version mismatch\n"
 	"  7  no VMA matches (maps --addr)\n"
-	"  8  the target is a kernel thread (no address space)\n";
+	"  8  the target is a kernel thread (no address space)\n"
+	"  9  too many sockets are watching (watch)\n"
+	" 10  the module lacks what the command needs (hooks, counters)\n";
 
 static const struct vs_cmd *vs_find_cmd(const char *name)
 {

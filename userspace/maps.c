@@ -31,11 +31,13 @@ struct vs_vmas {
 	uint64_t end;		/* end of the last one */
 	uint64_t kb;		/* their total size in KiB */
 	int json;
+	int counters;		/* table: the counter columns */
 };
 
 struct vs_maps_args {
 	int pid;
 	int json;
+	int counters;
 	int has_addr;
 	int next;
 	uint64_t addr;
@@ -72,43 +74,74 @@ static int vs_vmas_reserve(struct vs_vmas *l, size_t room)
 	return 0;
 }
 
-static int vs_vma_cb(struct vs_nl *nl, struct nlmsghdr *nlh, void *arg)
+/*
+ * One VMA_GET reply into v; v->name points into the message.  Checks the
+ * contract for one VMA (non-empty) but not the order.  Returns 0 or
+ * VS_NL_EMALFORMED.
+ */
+int vs_vma_parse(struct vs_nl *nl, struct nlmsghdr *nlh, struct vs_vma *v)
 {
 	struct nlattr *tb[VMSCOPE_VMA_A_MAX + 1];
-	struct vs_vmas *l = arg;
-	struct vs_vma v = { 0 };
-	size_t room;
-	char *p;
+	unsigned int i;
 	int ret;
 
 	ret = vs_nl_parse(nl, nlh, &vs_nl_vma_reply, tb);
 	if (ret)
 		return ret;
 
-	v.start = vs_nla_u64(tb[VMSCOPE_VMA_A_START]);
-	v.end = vs_nla_u64(tb[VMSCOPE_VMA_A_END]);
-	v.flags = vs_nla_u64(tb[VMSCOPE_VMA_A_FLAGS]);
+	memset(v, 0, sizeof(*v));
+	v->start = vs_nla_u64(tb[VMSCOPE_VMA_A_START]);
+	v->end = vs_nla_u64(tb[VMSCOPE_VMA_A_END]);
+	v->flags = vs_nla_u64(tb[VMSCOPE_VMA_A_FLAGS]);
 	if (tb[VMSCOPE_VMA_A_OFFSET])
-		v.offset = vs_nla_u64(tb[VMSCOPE_VMA_A_OFFSET]);
+		v->offset = vs_nla_u64(tb[VMSCOPE_VMA_A_OFFSET]);
 	if (tb[VMSCOPE_VMA_A_DEV_MAJOR])
-		v.dev_major = vs_nla_u32(tb[VMSCOPE_VMA_A_DEV_MAJOR]);
+		v->dev_major = vs_nla_u32(tb[VMSCOPE_VMA_A_DEV_MAJOR]);
 	if (tb[VMSCOPE_VMA_A_DEV_MINOR])
-		v.dev_minor = vs_nla_u32(tb[VMSCOPE_VMA_A_DEV_MINOR]);
+		v->dev_minor = vs_nla_u32(tb[VMSCOPE_VMA_A_DEV_MINOR]);
 	if (tb[VMSCOPE_VMA_A_INODE])
-		v.inode = vs_nla_u64(tb[VMSCOPE_VMA_A_INODE]);
-	v.page_size = vs_nla_u64(tb[VMSCOPE_VMA_A_PAGE_SIZE]);
+		v->inode = vs_nla_u64(tb[VMSCOPE_VMA_A_INODE]);
+	v->page_size = vs_nla_u64(tb[VMSCOPE_VMA_A_PAGE_SIZE]);
 	if (tb[VMSCOPE_VMA_A_NAME]) {
 		/* NLA_STRING policy: the last byte is the NUL. */
-		v.name = vs_nla_data(tb[VMSCOPE_VMA_A_NAME]);
-		v.name_len = tb[VMSCOPE_VMA_A_NAME]->nla_len - NLA_HDRLEN - 1;
+		v->name = vs_nla_data(tb[VMSCOPE_VMA_A_NAME]);
+		v->name_len = tb[VMSCOPE_VMA_A_NAME]->nla_len - NLA_HDRLEN - 1;
 	}
+	/* A counter the module does not send is absent, not 0. */
+	for (i = 0; i < VS_CTR_N; i++) {
+		const struct nlattr *a = tb[vs_ctrs[i].vma_attr];
 
-	/* The contract: non-empty VMAs, ascending, never overlapping. */
-	if (v.start >= v.end || (l->n && v.start < l->end)) {
+		if (a) {
+			v->ctr[i] = vs_nla_u64(a);
+			v->has_ctr |= 1U << i;
+		}
+	}
+	if (v->start >= v->end) {
+		snprintf(nl->why, sizeof(nl->why),
+			 "VMA_GET reply: VMA %" PRIx64 "-%" PRIx64 " is empty",
+			 v->start, v->end);
+		return VS_NL_EMALFORMED;
+	}
+	return 0;
+}
+
+static int vs_vma_cb(struct vs_nl *nl, struct nlmsghdr *nlh, void *arg)
+{
+	struct vs_vmas *l = arg;
+	struct vs_vma v;
+	size_t room;
+	char *p;
+	int ret;
+
+	ret = vs_vma_parse(nl, nlh, &v);
+	if (ret)
+		return ret;
+
+	/* The contract: ascending, never overlapping. */
+	if (l->n && v.start < l->end) {
 		snprintf(nl->why, sizeof(nl->why),
 			 "VMA_GET reply: VMA %" PRIx64 "-%" PRIx64
-			 " is empty, out of order or overlapping",
-			 v.start, v.end);
+			 " is out of order or overlapping", v.start, v.end);
 		return VS_NL_EMALFORMED;
 	}
 
@@ -121,7 +154,7 @@ static int vs_vma_cb(struct vs_nl *nl, struct nlmsghdr *nlh, void *arg)
 		p = l->n ? VS_PUT_LIT(p, ",\n  ") : VS_PUT_LIT(p, "\n  ");
 		p = vs_vma_json(p, &v);
 	} else {
-		p = vs_vma_row(p, &v);
+		p = vs_vma_row_ctr(p, &v, l->counters);
 		l->kb += (v.end - v.start) >> 10;
 	}
 	l->len = p - l->buf;
@@ -201,7 +234,7 @@ static void vs_maps_print(const struct vs_vmas *l)
 		fputs(l->n ? "\n]\n" : "]\n", stdout);
 		return;
 	}
-	vs_vma_header(stdout);
+	vs_vma_header_ctr(stdout, l->counters);
 	fwrite(l->buf, 1, l->len, stdout);
 	printf("---------------- --------\n");
 	printf("total kB         %8" PRIu64 "\n", l->kb);
@@ -216,6 +249,7 @@ static int vs_maps_parse(int argc, char **argv, struct vs_maps_args *a)
 		{ "require",	required_argument,	NULL, 'R' },
 		{ "forbid",	required_argument,	NULL, 'F' },
 		{ "json",	no_argument,		NULL, 'j' },
+		{ "counters",	no_argument,		NULL, 'c' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -224,7 +258,7 @@ static int vs_maps_parse(int argc, char **argv, struct vs_maps_args *a)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":a:nr:R:F:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":a:nr:R:F:jch", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			if (vs_parse_u64(optarg, &a->addr))
@@ -252,6 +286,9 @@ static int vs_maps_parse(int argc, char **argv, struct vs_maps_args *a)
 			break;
 		case 'j':
 			a->json = 1;
+			break;
+		case 'c':
+			a->counters = 1;
 			break;
 		case 'h':
 			vs_print_usage(stdout, "maps");
@@ -296,6 +333,7 @@ int vs_cmd_maps(int argc, char **argv)
 	if (ret)
 		return ret < 0 ? VS_EXIT_OK : ret;
 	l.json = a.json;
+	l.counters = a.counters;
 
 	ret = vs_nl_init(&nl);
 	if (ret)
@@ -325,5 +363,75 @@ int vs_cmd_maps(int argc, char **argv)
 out:
 	free(l.buf);
 	vs_nl_free(&nl);
+	return ret;
+}
+
+/* A whole VMA dump into l, names copied; l is emptied first. */
+static int vs_vma_list_cb(struct vs_nl *nl, struct nlmsghdr *nlh, void *arg)
+{
+	struct vs_vma_list *l = arg;
+	struct vs_vma v, *nv;
+	int ret;
+
+	ret = vs_vma_parse(nl, nlh, &v);
+	if (ret)
+		return ret;
+	if (l->n && v.start < l->v[l->n - 1].end) {
+		snprintf(nl->why, sizeof(nl->why),
+			 "VMA_GET reply: VMA %" PRIx64 "-%" PRIx64
+			 " is out of order or overlapping", v.start, v.end);
+		return VS_NL_EMALFORMED;
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+
+		nv = realloc(l->v, cap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		l->v = nv;
+		l->cap = cap;
+	}
+	if (v.name) {
+		char *name = malloc(v.name_len + 1);
+
+		if (!name)
+			return -ENOMEM;
+		memcpy(name, v.name, v.name_len);
+		name[v.name_len] = '\0';
+		v.name = name;
+	}
+	l->v[l->n++] = v;
+	return 0;
+}
+
+static void vs_vma_list_reset(void *arg)
+{
+	struct vs_vma_list *l = arg;
+
+	while (l->n)
+		free((char *)l->v[--l->n].name);
+}
+
+void vs_vma_list_free(struct vs_vma_list *l)
+{
+	vs_vma_list_reset(l);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Dump pid's VMAs into l (emptied first); 0 or a vs_nl_transact() error. */
+int vs_vma_list_fetch(struct vs_nl *nl, int pid, struct vs_vma_list *l)
+{
+	struct nl_msg *req;
+	int ret;
+
+	vs_vma_list_reset(l);
+	req = vs_nl_req(nl, VMSCOPE_CMD_VMA_GET, NLM_F_DUMP);
+	if (!req || nla_put_u32(req, VMSCOPE_VMA_A_PID, pid) < 0) {
+		nlmsg_free(req);
+		return -ENOMEM;
+	}
+	ret = vs_nl_transact(nl, req, vs_vma_list_cb, vs_vma_list_reset, l);
+	nlmsg_free(req);
 	return ret;
 }

@@ -48,6 +48,8 @@ extern const struct vs_nl_reply vs_nl_ctrl_reply;
 extern const struct vs_nl_reply vs_nl_vma_reply;
 extern const struct vs_nl_reply vs_nl_proc_reply;
 extern const struct vs_nl_reply vs_nl_info_reply;
+extern const struct vs_nl_reply vs_nl_watch_reply;
+extern const struct vs_nl_reply vs_nl_event_reply;
 
 /* Return values of vs_nl_transact() that are not the kernel's errno. */
 enum {

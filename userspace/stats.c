@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vmscope stats PID|self [--json]: the VMSCOPE_CMD_PROC_GET summary.
+ * vmscope stats --prometheus PID|self...: its counters in Prometheus' text
+ * exposition format, for node_exporter's textfile collector.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -15,9 +18,16 @@
 #include "format.h"
 #include "nl.h"
 
-enum vs_unit { U_NONE, U_ADDR, U_PAGES, U_BYTES, U_FAULTS, U_VMAS };
+enum vs_unit {
+	U_NONE, U_ADDR, U_PAGES, U_BYTES, U_FAULTS, U_VMAS, U_PAGES_N, U_EVENTS
+};
 
-/* In output order; the keys are the JSON contract of "stats --json". */
+/*
+ * In output order; the keys are the JSON contract of "stats --json".
+ * The counters are printed when the module sends them (nl.c's policy
+ * makes only family version 1's first attributes mandatory); absent means
+ * unavailable, not 0.
+ */
 static const struct {
 	const char *key;
 	int attr;
@@ -47,6 +57,18 @@ static const struct {
 	{ "rss_shmem",		VMSCOPE_PROC_A_RSS_SHMEM,	0, U_PAGES },
 	{ "swap",		VMSCOPE_PROC_A_SWAP,		0, U_PAGES },
 	{ "page_size",		VMSCOPE_PROC_A_PAGE_SIZE,	0, U_BYTES },
+	{ "faults",		VMSCOPE_PROC_A_FAULTS,		0, U_FAULTS },
+	{ "faults_read",	VMSCOPE_PROC_A_FAULTS_READ,	0, U_FAULTS },
+	{ "faults_write",	VMSCOPE_PROC_A_FAULTS_WRITE,	0, U_FAULTS },
+	{ "faults_exec",	VMSCOPE_PROC_A_FAULTS_EXEC,	0, U_FAULTS },
+	{ "faults_prot",	VMSCOPE_PROC_A_FAULTS_PROT,	0, U_FAULTS },
+	{ "faults_kernel",	VMSCOPE_PROC_A_FAULTS_KERNEL,	0, U_FAULTS },
+	{ "cow_faults",		VMSCOPE_PROC_A_COW_FAULTS,	0, U_FAULTS },
+	{ "cow_copies",		VMSCOPE_PROC_A_COW_COPIES,	0, U_PAGES_N },
+	{ "cow_reuses",		VMSCOPE_PROC_A_COW_REUSES,	0, U_FAULTS },
+	{ "cow_zero",		VMSCOPE_PROC_A_COW_ZERO,	0, U_PAGES_N },
+	{ "cow_unshare",	VMSCOPE_PROC_A_COW_UNSHARE,	0, U_FAULTS },
+	{ "vma_overflow",	VMSCOPE_PROC_A_VMA_OVERFLOW,	0, U_EVENTS },
 };
 
 struct vs_proc_reply {
@@ -69,11 +91,13 @@ static int vs_proc_cb(struct vs_nl *nl, struct nlmsghdr *nlh, void *arg)
 	for (i = 0; i < ARRAY_SIZE(vs_proc_fields); i++) {
 		int a = vs_proc_fields[i].attr;
 
-		if (a == VMSCOPE_PROC_A_COMM)
+		if (a == VMSCOPE_PROC_A_COMM || !tb[a])
 			continue;
 		r->p->val[a] = vs_proc_fields[i].is_u32 ?
 			nla_get_u32(tb[a]) : nla_get_u64(tb[a]);
+		r->p->has |= 1ULL << a;
 	}
+	r->p->has |= 1ULL << VMSCOPE_PROC_A_COMM;
 	r->found = 1;
 	return 0;
 }
@@ -107,6 +131,8 @@ static void vs_stats_json(const struct vs_proc *p)
 	for (i = 0; i < ARRAY_SIZE(vs_proc_fields); i++) {
 		int a = vs_proc_fields[i].attr;
 
+		if (!(p->has & (1ULL << a)))
+			continue;
 		printf("%s\"%s\":", sep, vs_proc_fields[i].key);
 		if (a == VMSCOPE_PROC_A_COMM)
 			vs_json_string(stdout, p->comm, strlen(p->comm));
@@ -127,7 +153,9 @@ static void vs_stats_human(const struct vs_proc *p)
 		uint64_t v = p->val[a];
 		char size[32];
 
-		printf("%-12s ", vs_proc_fields[i].key);
+		if (!(p->has & (1ULL << a)))
+			continue;
+		printf("%-13s ", vs_proc_fields[i].key);
 		switch (vs_proc_fields[i].unit) {
 		case U_ADDR:
 			printf("0x%016" PRIx64 "\n", v);
@@ -146,6 +174,12 @@ static void vs_stats_human(const struct vs_proc *p)
 		case U_VMAS:
 			printf("%" PRIu64 " VMAs\n", v);
 			break;
+		case U_PAGES_N:
+			printf("%" PRIu64 " pages\n", v);
+			break;
+		case U_EVENTS:
+			printf("%" PRIu64 " events\n", v);
+			break;
 		case U_NONE:
 			if (a == VMSCOPE_PROC_A_COMM)
 				printf("%s\n", p->comm);
@@ -156,16 +190,41 @@ static void vs_stats_human(const struct vs_proc *p)
 	}
 }
 
+/* --prometheus: every pid, the ones that fail reported and skipped. */
+static int vs_stats_prom(struct vs_nl *nl, const int *pids, int n)
+{
+	struct vs_proc *p = calloc(n, sizeof(*p));
+	int i, got = 0, ret, first = VS_EXIT_OK;
+
+	if (!p) {
+		vs_err("out of memory");
+		return VS_EXIT_ERROR;
+	}
+	for (i = 0; i < n; i++) {
+		ret = vs_nl_report(nl, vs_proc_fetch(nl, pids[i], &p[got]),
+				   pids[i]);
+		if (ret == VS_EXIT_OK)
+			got++;
+		else if (first == VS_EXIT_OK)
+			first = ret;
+	}
+	vs_stats_prometheus(stdout, p, got);
+	free(p);
+	return first;
+}
+
 int vs_cmd_stats(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "prometheus", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct vs_proc p;
 	struct vs_nl nl;
-	int json = 0, pid, ret, c;
+	int json = 0, prom = 0, pid, ret, c, i, npids;
+	int *pids;
 
 	opterr = 0;
 	optind = 1;
@@ -173,6 +232,9 @@ int vs_cmd_stats(int argc, char **argv)
 		switch (c) {
 		case 'j':
 			json = 1;
+			break;
+		case 'p':
+			prom = 1;
 			break;
 		case 'h':
 			vs_print_usage(stdout, "stats");
@@ -184,15 +246,36 @@ int vs_cmd_stats(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return vs_usage_err("stats", "missing PID");
-	if (optind + 1 < argc)
+	if (json && prom)
+		return vs_usage_err("stats", "--json and --prometheus exclude each other");
+	if (!prom && optind + 1 < argc)
 		return vs_usage_err("stats", "unexpected argument '%s'",
 				    argv[optind + 1]);
-	if (vs_parse_pid(argv[optind], getpid(), &pid))
-		return vs_usage_err("stats",
-				    "invalid PID '%s': want a number > 0 or 'self'",
-				    argv[optind]);
+	npids = argc - optind;
+	pids = calloc(npids, sizeof(*pids));
+	if (!pids) {
+		vs_err("out of memory");
+		return VS_EXIT_ERROR;
+	}
+	for (i = 0; i < npids; i++) {
+		if (vs_parse_pid(argv[optind + i], getpid(), &pids[i])) {
+			ret = vs_usage_err("stats",
+					   "invalid PID '%s': want a number > 0 or 'self'",
+					   argv[optind + i]);
+			free(pids);
+			return ret;
+		}
+	}
+	pid = pids[0];
 
 	ret = vs_nl_init(&nl);
+	if (ret == VS_EXIT_OK && prom) {
+		ret = vs_stats_prom(&nl, pids, npids);
+		free(pids);
+		vs_nl_free(&nl);
+		return ret;
+	}
+	free(pids);
 	if (ret == VS_EXIT_OK) {
 		ret = vs_proc_fetch(&nl, pid, &p);
 		ret = vs_nl_report(&nl, ret, pid);

@@ -15,34 +15,58 @@
 #include "format.h"
 #include "nl.h"
 
-struct vs_info {
-	int found;
-	char version[64];
-	uint64_t features;
-	uint32_t allow_same_user;
+/* The numbers of INFO_GET after the features, in output order. */
+static const struct {
+	const char *key;	/* JSON key, a contract */
+	int attr;
+	const char *label;	/* table */
+} vs_info_nums[] = {
+	{ "memory",		VMSCOPE_INFO_A_MEMORY,		 "memory (bytes)" },
+	{ "proc_slots",		VMSCOPE_INFO_A_PROC_SLOTS,	 "process slots" },
+	{ "proc_used",		VMSCOPE_INFO_A_PROC_USED,	 "process slots used" },
+	{ "proc_overflow",	VMSCOPE_INFO_A_PROC_OVERFLOW,	 "process overflow" },
+	{ "vma_slots",		VMSCOPE_INFO_A_VMA_SLOTS,	 "VMA slots" },
+	{ "vma_used",		VMSCOPE_INFO_A_VMA_USED,	 "VMA slots used" },
+	{ "vma_overflow",	VMSCOPE_INFO_A_VMA_OVERFLOW,	 "VMA overflow" },
+	{ "ring_size",		VMSCOPE_INFO_A_RING_SIZE,	 "ring size (per CPU)" },
+	{ "events",		VMSCOPE_INFO_A_EVENTS,		 "events queued" },
+	{ "events_dropped",	VMSCOPE_INFO_A_EVENTS_DROPPED,	 "events dropped" },
+	{ "listeners",		VMSCOPE_INFO_A_LISTENERS,	 "listeners" },
+	{ "kretprobe_missed",	VMSCOPE_INFO_A_KRETPROBE_MISSED, "kretprobe missed" },
 };
+
+#define VS_HAS(i, a)	((i)->has & (1ULL << (a)))
 
 static int vs_info_cb(struct vs_nl *nl, struct nlmsghdr *nlh, void *arg)
 {
 	struct nlattr *tb[VMSCOPE_INFO_A_MAX + 1];
 	struct vs_info *i = arg;
-	int ret;
+	int ret, a;
 
 	ret = vs_nl_parse(nl, nlh, &vs_nl_info_reply, tb);
 	if (ret)
 		return ret;
+	memset(i, 0, sizeof(*i));
 	nla_strlcpy(i->version, tb[VMSCOPE_INFO_A_VERSION], sizeof(i->version));
-	i->features = nla_get_u64(tb[VMSCOPE_INFO_A_FEATURES]);
-	i->allow_same_user = nla_get_u32(tb[VMSCOPE_INFO_A_ALLOW_SAME_USER]);
+	for (a = VMSCOPE_INFO_A_FEATURES; a <= VMSCOPE_INFO_A_MAX; a++) {
+		if (!tb[a] || a == VMSCOPE_INFO_A_PAD)
+			continue;
+		/* The policy fixed every length: 4 bytes is a u32. */
+		i->val[a] = nla_len(tb[a]) == 4 ? vs_nla_u32(tb[a]) :
+			    vs_nla_u64(tb[a]);
+		i->has |= 1ULL << a;
+	}
 	i->found = 1;
 	return 0;
 }
 
-static int vs_info_fetch(struct vs_nl *nl, struct vs_info *i)
+/* INFO_GET; returns 0 or a vs_nl_transact() error. */
+int vs_info_fetch(struct vs_nl *nl, struct vs_info *i)
 {
 	struct nl_msg *req;
 	int ret;
 
+	i->found = 0;
 	req = vs_nl_req(nl, VMSCOPE_CMD_INFO_GET, 0);
 	if (!req)
 		return -ENOMEM;
@@ -55,23 +79,90 @@ static int vs_info_fetch(struct vs_nl *nl, struct vs_info *i)
 	return ret;
 }
 
-static void vs_status_print(const struct vs_nl *nl, const struct vs_info *i,
-			    int json)
+/* Names of the set bits, space-separated, or " none". */
+static void vs_print_bits(uint64_t bits, const char *(*name)(unsigned int))
 {
 	unsigned int bit;
 
-	if (json) {
-		printf("{\"loaded\":true,\"family\":\"%s\",\"family_id\":%d,\"family_version\":%u",
-		       VMSCOPE_FAMILY_NAME, nl->family, nl->version);
-		if (i) {
-			printf(",\"version\":");
-			vs_json_string(stdout, i->version, strlen(i->version));
-			printf(",\"features\":");
-			vs_json_bits(stdout, i->features, vs_feature_name);
-			printf(",\"allow_same_user\":%s",
-			       i->allow_same_user ? "true" : "false");
+	for (bit = 0; bit < 64; bit++) {
+		const char *n = name(bit);
+
+		if (!(bits & (1ULL << bit)))
+			continue;
+		if (n)
+			printf(" %s", n);
+		else
+			printf(" bit%u", bit);
+	}
+	printf("%s\n", bits ? "" : " none");
+}
+
+/*
+ * The counters in neither COUNTERS_EXACT nor COUNTERS_DERIVED are
+ * unavailable; only the ones this CLI knows can be named so.
+ */
+static uint64_t vs_ctr_unavailable(const struct vs_info *i)
+{
+	uint64_t known = (1ULL << __VMSCOPE_CTR_CNT) - 1;
+
+	return known & ~(i->val[VMSCOPE_INFO_A_COUNTERS_EXACT] |
+			 i->val[VMSCOPE_INFO_A_COUNTERS_DERIVED]);
+}
+
+static int vs_has_ctr_info(const struct vs_info *i)
+{
+	return VS_HAS(i, VMSCOPE_INFO_A_COUNTERS_EXACT) ||
+	       VS_HAS(i, VMSCOPE_INFO_A_COUNTERS_DERIVED);
+}
+
+static void vs_status_json(const struct vs_nl *nl, const struct vs_info *i)
+{
+	unsigned int k;
+
+	printf("{\"loaded\":true,\"family\":\"%s\",\"family_id\":%d,\"family_version\":%u",
+	       VMSCOPE_FAMILY_NAME, nl->family, nl->version);
+	if (i) {
+		printf(",\"version\":");
+		vs_json_string(stdout, i->version, strlen(i->version));
+		printf(",\"features\":");
+		vs_json_bits(stdout, i->val[VMSCOPE_INFO_A_FEATURES],
+			     vs_feature_name);
+		printf(",\"allow_same_user\":%s",
+		       i->val[VMSCOPE_INFO_A_ALLOW_SAME_USER] ? "true" : "false");
+		if (VS_HAS(i, VMSCOPE_INFO_A_HOOKS)) {
+			printf(",\"hooks\":");
+			vs_json_bits(stdout, i->val[VMSCOPE_INFO_A_HOOKS],
+				     vs_hook_name);
 		}
-		printf("}\n");
+		if (vs_has_ctr_info(i)) {
+			printf(",\"counters\":{\"exact\":");
+			vs_json_bits(stdout,
+				     i->val[VMSCOPE_INFO_A_COUNTERS_EXACT],
+				     vs_counter_name);
+			printf(",\"derived\":");
+			vs_json_bits(stdout,
+				     i->val[VMSCOPE_INFO_A_COUNTERS_DERIVED],
+				     vs_counter_name);
+			printf(",\"unavailable\":");
+			vs_json_bits(stdout, vs_ctr_unavailable(i),
+				     vs_counter_name);
+			printf("}");
+		}
+		for (k = 0; k < ARRAY_SIZE(vs_info_nums); k++)
+			if (VS_HAS(i, vs_info_nums[k].attr))
+				printf(",\"%s\":%" PRIu64, vs_info_nums[k].key,
+				       i->val[vs_info_nums[k].attr]);
+	}
+	printf("}\n");
+}
+
+static void vs_status_print(const struct vs_nl *nl, const struct vs_info *i,
+			    int json)
+{
+	unsigned int k;
+
+	if (json) {
+		vs_status_json(nl, i);
 		return;
 	}
 
@@ -84,18 +175,42 @@ static void vs_status_print(const struct vs_nl *nl, const struct vs_info *i,
 		return;
 	printf("module version:  %s\n", i->version);
 	printf("features:       ");
-	for (bit = 0; bit < 64; bit++) {
-		const char *name = vs_feature_name(bit);
-
-		if (!(i->features & (1ULL << bit)))
-			continue;
-		if (name)
-			printf(" %s", name);
-		else
-			printf(" bit%u", bit);
+	vs_print_bits(i->val[VMSCOPE_INFO_A_FEATURES], vs_feature_name);
+	printf("allow_same_user: %s\n",
+	       i->val[VMSCOPE_INFO_A_ALLOW_SAME_USER] ? "yes" : "no");
+	if (VS_HAS(i, VMSCOPE_INFO_A_HOOKS)) {
+		printf("hooks:          ");
+		vs_print_bits(i->val[VMSCOPE_INFO_A_HOOKS], vs_hook_name);
+		printf("hooks missing:  ");
+		vs_print_bits(~i->val[VMSCOPE_INFO_A_HOOKS] &
+			      ((1ULL << __VMSCOPE_HOOK_CNT) - 1), vs_hook_name);
 	}
-	printf("%s\n", i->features ? "" : " none");
-	printf("allow_same_user: %s\n", i->allow_same_user ? "yes" : "no");
+	if (vs_has_ctr_info(i)) {
+		printf("counters exact: ");
+		vs_print_bits(i->val[VMSCOPE_INFO_A_COUNTERS_EXACT],
+			      vs_counter_name);
+		printf("counters derived:");
+		vs_print_bits(i->val[VMSCOPE_INFO_A_COUNTERS_DERIVED],
+			      vs_counter_name);
+		printf("counters unavailable:");
+		vs_print_bits(vs_ctr_unavailable(i), vs_counter_name);
+	}
+	for (k = 0; k < ARRAY_SIZE(vs_info_nums); k++) {
+		char label[32];
+
+		if (!VS_HAS(i, vs_info_nums[k].attr))
+			continue;
+		snprintf(label, sizeof(label), "%s:", vs_info_nums[k].label);
+		printf("%-16s %" PRIu64, label, i->val[vs_info_nums[k].attr]);
+		if (vs_info_nums[k].attr == VMSCOPE_INFO_A_MEMORY) {
+			char size[32];
+
+			vs_format_size(i->val[VMSCOPE_INFO_A_MEMORY], size,
+				       sizeof(size));
+			printf(" (%s)", size);
+		}
+		putchar('\n');
+	}
 }
 
 int vs_cmd_status(int argc, char **argv)

@@ -28,6 +28,26 @@
  *   VS_FAKE_FOREIGN=1        before each vmscope reply, an EPERM error
  *                            datagram from port 4321 instead of the kernel
  *   VS_FAKE_BAD_SEQ=1        vmscope replies carry the wrong sequence number
+ *   VS_FAKE_COUNTERS=1       fault and COW counters in VMA_GET and PROC_GET
+ *                            replies: per VMA, faults grows by
+ *                            (start >> 12) % 7 + 1 with every dump of the
+ *                            process, the others follow from it; per
+ *                            process, faults = min_flt + maj_flt of
+ *                            /proc/PID/stat, cow_faults = min_flt / 2, ...
+ *   VS_FAKE_INFO_FULL=1      INFO_GET with hooks, counters and tables
+ *   VS_FAKE_EVENTS=N         a WATCH is followed by N events (default 0)
+ *                            on the VMAs of its first pid, 3 per datagram
+ *   VS_FAKE_SEQ_SKIP=K       after the K-th event, 3 events are lost to a
+ *                            full socket: 3 sequence numbers skipped and
+ *                            DROPPED_SOCKET up by 3; and 2 to a full CPU
+ *                            buffer (no sequence numbers): DROPPED_BUFFER 2
+ *   VS_FAKE_ENOBUFS=K        after the K-th event, recv() fails with ENOBUFS
+ *                            once, and later events say DROPPED_SOCKET 1
+ *   VS_FAKE_DROP_EVENT=T     leave attribute T out of events
+ *   VS_FAKE_WATCH_ERRNO=N    WATCH fails with -N, its extack pointing at the
+ *                            last PID attribute
+ *
+ * Each socket has its own queue of replies ("watch" uses two sockets).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -59,10 +79,19 @@ struct dgram {
 	unsigned char *buf;
 	size_t len;
 	uint32_t from;		/* sender's port; 0 is the kernel */
+	int enobufs;		/* not data: recv() fails with ENOBUFS */
 	struct dgram *next;
 };
 
-static struct dgram *q_head, **q_tail = &q_head;
+struct queue {
+	struct nl_sock *sk;
+	struct dgram *head, **tail;
+};
+
+static struct queue queues[8];
+static struct queue *q_cur;		/* the current one */
+#define q_head	(q_cur->head)
+#define q_tail	(q_cur->tail)
 static unsigned char *cur;
 static size_t cur_len;
 static int cur_msgs;
@@ -74,6 +103,27 @@ static long env(const char *name, long def)
 	const char *v = getenv(name);
 
 	return v && *v ? strtol(v, NULL, 0) : def;
+}
+
+static void flush(void);
+
+/* Make sk's queue the current one, the pending datagram sent first. */
+static void use_queue(struct nl_sock *sk)
+{
+	unsigned int i;
+
+	if (q_cur)
+		flush();
+	for (i = 0; i < 8 && queues[i].sk && queues[i].sk != sk; i++)
+		;
+	if (i == 8)
+		abort();
+	if (!queues[i].sk) {
+		queues[i].sk = sk;
+		queues[i].head = NULL;
+		queues[i].tail = &queues[i].head;
+	}
+	q_cur = &queues[i];
 }
 
 static void flush(void)
@@ -303,6 +353,28 @@ static void free_vmas(struct fake_vma *v, size_t n)
 	free(v);
 }
 
+static int vma_dumps;	/* VMA_GET dumps so far: the counters grow */
+
+static void put_vma_counters(struct nl_msg *m, const struct fake_vma *v)
+{
+	const int pad = VMSCOPE_VMA_A_PAD;
+	uint64_t f = (uint64_t)vma_dumps * ((v->start >> 12) % 7 + 1);
+
+	if (!env("VS_FAKE_COUNTERS", 0))
+		return;
+	put_u64(m, VMSCOPE_VMA_A_FAULTS, f, pad);
+	put_u64(m, VMSCOPE_VMA_A_FAULTS_READ, f / 2, pad);
+	put_u64(m, VMSCOPE_VMA_A_FAULTS_WRITE, f - f / 2, pad);
+	put_u64(m, VMSCOPE_VMA_A_FAULTS_EXEC, 0, pad);
+	put_u64(m, VMSCOPE_VMA_A_FAULTS_KERNEL, f / 5, pad);
+	put_u64(m, VMSCOPE_VMA_A_FAULTS_MAJOR, f / 7, pad);
+	put_u64(m, VMSCOPE_VMA_A_COW_FAULTS, f / 3, pad);
+	put_u64(m, VMSCOPE_VMA_A_COW_COPIES, f / 4, pad);
+	/* COW_REUSES left out: "unavailable on this kernel". */
+	put_u64(m, VMSCOPE_VMA_A_COW_ZERO, f / 8, pad);
+	put_u64(m, VMSCOPE_VMA_A_COW_UNSHARE, 0, pad);
+}
+
 static void put_vma(const struct nlmsghdr *req, const struct fake_vma *v,
 		    int flags)
 {
@@ -335,6 +407,7 @@ static void put_vma(const struct nlmsghdr *req, const struct fake_vma *v,
 		    nla_put_string(m, VMSCOPE_VMA_A_NAME, v->name));
 	PUT(VMSCOPE_VMA_A_PAGE_SIZE,
 	    put_u64(m, VMSCOPE_VMA_A_PAGE_SIZE, v->page_size, pad));
+	put_vma_counters(m, v);
 	put_extra(m, VMSCOPE_VMA_A_MAX);
 	push_msg(m);
 }
@@ -398,6 +471,7 @@ static void vma_get(const struct nlmsghdr *req, struct nlattr **tb)
 		forbid = nla_get_u64(tb[VMSCOPE_VMA_A_FLAGS_FORBIDDEN]);
 
 	intr = dumps++ < env("VS_FAKE_DUMP_INTR", 0);
+	vma_dumps++;
 	for (i = 0; i < n; i++) {
 		if (v[i].end <= rs || v[i].start >= re ||
 		    (v[i].flags & need) != need || (v[i].flags & forbid))
@@ -514,6 +588,19 @@ static void proc_get(const struct nlmsghdr *req, struct nlattr **tb)
 	      status_kb(pid, "RssShmem") * 1024 / page);
 	PUT64(VMSCOPE_PROC_A_SWAP, status_kb(pid, "VmSwap") * 1024 / page);
 	PUT64(VMSCOPE_PROC_A_PAGE_SIZE, page);
+	if (env("VS_FAKE_COUNTERS", 0)) {
+		PUT64(VMSCOPE_PROC_A_FAULTS, st[9] + st[11]);
+		PUT64(VMSCOPE_PROC_A_FAULTS_READ, st[9] / 2);
+		PUT64(VMSCOPE_PROC_A_FAULTS_WRITE, st[9] - st[9] / 2);
+		PUT64(VMSCOPE_PROC_A_FAULTS_EXEC, st[11]);
+		PUT64(VMSCOPE_PROC_A_FAULTS_KERNEL, 0);
+		PUT64(VMSCOPE_PROC_A_FAULTS_PROT, st[9] / 2);
+		PUT64(VMSCOPE_PROC_A_COW_FAULTS, st[9] / 2);
+		PUT64(VMSCOPE_PROC_A_COW_COPIES, st[9] / 3);
+		PUT64(VMSCOPE_PROC_A_COW_ZERO, st[9] / 5);
+		PUT64(VMSCOPE_PROC_A_COW_UNSHARE, 0);
+		PUT64(VMSCOPE_PROC_A_VMA_OVERFLOW, 0);
+	}
 	put_extra(m, VMSCOPE_PROC_A_MAX);
 	push_msg(m);
 	ack(req, 0, NULL, -1, -1);
@@ -527,11 +614,148 @@ static void info_get(const struct nlmsghdr *req)
 	nla_put_string(m, VMSCOPE_INFO_A_VERSION, "fake-1.0");
 	put_u64(m, VMSCOPE_INFO_A_FEATURES,
 		1ULL << VMSCOPE_FEAT_VMA_DUMP | 1ULL << VMSCOPE_FEAT_VMA_QUERY |
-		1ULL << VMSCOPE_FEAT_PROC | 1ULL << 10, VMSCOPE_INFO_A_PAD);
+		1ULL << VMSCOPE_FEAT_PROC | 1ULL << 10 |
+		(env("VS_FAKE_EVENTS", -1) >= 0 ? 1ULL << VMSCOPE_FEAT_WATCH |
+		 1ULL << VMSCOPE_FEAT_COUNTERS : 0), VMSCOPE_INFO_A_PAD);
 	nla_put_u32(m, VMSCOPE_INFO_A_ALLOW_SAME_USER, 1);
+	if (env("VS_FAKE_INFO_FULL", 0)) {
+		const int pad = VMSCOPE_INFO_A_PAD;
+
+		put_u64(m, VMSCOPE_INFO_A_HOOKS,
+			((1ULL << __VMSCOPE_HOOK_CNT) - 1) &
+			~(1ULL << VMSCOPE_HOOK_WP_PAGE_REUSE), pad);
+		put_u64(m, VMSCOPE_INFO_A_COUNTERS_EXACT,
+			((1ULL << __VMSCOPE_CTR_CNT) - 1) &
+			~(1ULL << VMSCOPE_CTR_COW_REUSES |
+			  1ULL << VMSCOPE_CTR_COW_UNSHARE), pad);
+		put_u64(m, VMSCOPE_INFO_A_COUNTERS_DERIVED,
+			1ULL << VMSCOPE_CTR_COW_REUSES, pad);
+		put_u64(m, VMSCOPE_INFO_A_MEMORY, 1234567, pad);
+		nla_put_u32(m, VMSCOPE_INFO_A_PROC_SLOTS, 1024);
+		nla_put_u32(m, VMSCOPE_INFO_A_PROC_USED, 17);
+		put_u64(m, VMSCOPE_INFO_A_PROC_OVERFLOW, 2, pad);
+		nla_put_u32(m, VMSCOPE_INFO_A_VMA_SLOTS, 65536);
+		nla_put_u32(m, VMSCOPE_INFO_A_VMA_USED, 300);
+		put_u64(m, VMSCOPE_INFO_A_VMA_OVERFLOW, 3, pad);
+		nla_put_u32(m, VMSCOPE_INFO_A_RING_SIZE, 4096);
+		put_u64(m, VMSCOPE_INFO_A_EVENTS, 99, pad);
+		put_u64(m, VMSCOPE_INFO_A_EVENTS_DROPPED, 4, pad);
+		nla_put_u32(m, VMSCOPE_INFO_A_LISTENERS, 1);
+		put_u64(m, VMSCOPE_INFO_A_KRETPROBE_MISSED, 5, pad);
+	}
 	put_extra(m, VMSCOPE_INFO_A_MAX);
 	push_msg(m);
 	ack(req, 0, NULL, -1, -1);
+}
+
+/* An event as the module sends it: unicast, sequence number 0. */
+static void put_event(uint64_t seq, int pid, const struct fake_vma *v,
+		      unsigned int i, uint64_t dbuf, uint64_t dsock)
+{
+	struct nl_msg *m = nlmsg_alloc_size(8192);
+	const int pad = VMSCOPE_EVENT_A_PAD;
+	int user = i % 4 != 3;
+	long drop = env("VS_FAKE_DROP_EVENT", -1);
+
+	genlmsg_put(m, 0, 0, FAKE_FAMILY_ID, 0, 0, VMSCOPE_CMD_EVENT, 1);
+	if (VMSCOPE_EVENT_A_SEQ != drop)
+		put_u64(m, VMSCOPE_EVENT_A_SEQ, seq, pad);
+	if (VMSCOPE_EVENT_A_TIME_NS != drop)
+		put_u64(m, VMSCOPE_EVENT_A_TIME_NS, 5000000000ULL + i * 1000,
+			pad);
+	if (VMSCOPE_EVENT_A_PID != drop)
+		nla_put_u32(m, VMSCOPE_EVENT_A_PID, pid);
+	if (VMSCOPE_EVENT_A_TID != drop)
+		nla_put_u32(m, VMSCOPE_EVENT_A_TID, pid + i % 2);
+	if (VMSCOPE_EVENT_A_COMM != drop)
+		nla_put_string(m, VMSCOPE_EVENT_A_COMM, i % 5 ? "fake" : "fa\"ke\n");
+	if (VMSCOPE_EVENT_A_KIND != drop)
+		nla_put_u32(m, VMSCOPE_EVENT_A_KIND, i % (__VMSCOPE_EVENT_CNT + 1));
+	if (VMSCOPE_EVENT_A_ACCESS != drop)
+		nla_put_u32(m, VMSCOPE_EVENT_A_ACCESS, i % __VMSCOPE_ACCESS_CNT);
+	if (VMSCOPE_EVENT_A_FLAGS != drop)
+		nla_put_u32(m, VMSCOPE_EVENT_A_FLAGS,
+			    user ? 1U << VMSCOPE_EVENT_F_USER : 0);
+	if (VMSCOPE_EVENT_A_ADDR != drop)
+		put_u64(m, VMSCOPE_EVENT_A_ADDR,
+			v->start + (i * 4096) % (v->end - v->start), pad);
+	if (user && VMSCOPE_EVENT_A_IP != drop)
+		put_u64(m, VMSCOPE_EVENT_A_IP, 0x401000 + i, pad);
+	if (VMSCOPE_EVENT_A_VMA_START != drop)
+		put_u64(m, VMSCOPE_EVENT_A_VMA_START, v->start, pad);
+	if (VMSCOPE_EVENT_A_VMA_END != drop)
+		put_u64(m, VMSCOPE_EVENT_A_VMA_END, v->end, pad);
+	if (VMSCOPE_EVENT_A_VMA_FLAGS != drop)
+		put_u64(m, VMSCOPE_EVENT_A_VMA_FLAGS, v->flags, pad);
+	if (v->name && VMSCOPE_EVENT_A_VMA_NAME != drop)
+		nla_put_string(m, VMSCOPE_EVENT_A_VMA_NAME, v->name);
+	if (VMSCOPE_EVENT_A_DROPPED_BUFFER != drop)
+		put_u64(m, VMSCOPE_EVENT_A_DROPPED_BUFFER, dbuf, pad);
+	if (VMSCOPE_EVENT_A_DROPPED_SOCKET != drop)
+		put_u64(m, VMSCOPE_EVENT_A_DROPPED_SOCKET, dsock, pad);
+	put_extra(m, VMSCOPE_EVENT_A_MAX);
+	push_msg(m);
+}
+
+static void watch(const struct nlmsghdr *req)
+{
+	long err = env("VS_FAKE_WATCH_ERRNO", 0), nev = env("VS_FAKE_EVENTS", 0);
+	long skip = env("VS_FAKE_SEQ_SKIP", -1), nobufs = env("VS_FAKE_ENOBUFS", -1);
+	const size_t hdr = NLMSG_HDRLEN + GENL_HDRLEN;
+	struct nlattr *a, *last = NULL;
+	struct fake_vma *v = NULL;
+	const char *why = NULL;
+	int pid = 0, rem, all = 0;
+	uint64_t seq = 0, dbuf = 0, dsock = 0;
+	size_t n = 0;
+	long i;
+
+	nla_for_each_attr(a, (struct nlattr *)((char *)req + hdr),
+			  req->nlmsg_len - hdr, rem) {
+		if (nla_type(a) == VMSCOPE_WATCH_A_PID) {
+			if (!pid)
+				pid = nla_get_u32(a);
+			last = a;
+		} else if (nla_type(a) == VMSCOPE_WATCH_A_ALL) {
+			all = 1;
+		}
+	}
+	if (err) {
+		ack(req, -err, "fake: watch refused", offset_of(req, last), -1);
+		return;
+	}
+	if (!pid && !all) {
+		ack(req, -EINVAL, "fake: no pid", -1, VMSCOPE_WATCH_A_PID);
+		return;
+	}
+	if (!pid)
+		pid = getppid();
+	if (load_vmas(pid, &v, &n, &why)) {
+		ack(req, -ESRCH, why, offset_of(req, last), -1);
+		return;
+	}
+	ack(req, 0, NULL, -1, -1);
+	for (i = 0; i < nev; i++) {
+		put_event(seq++, pid, &v[(i * 7) % n], i, dbuf, dsock);
+		if (i + 1 == skip) {
+			seq += 3;
+			dsock += 3;
+			dbuf += 2;
+		}
+		if (i + 1 == nobufs) {
+			struct dgram *d;
+
+			flush();
+			d = calloc(1, sizeof(*d));
+			d->enobufs = 1;
+			*q_tail = d;
+			q_tail = &d->next;
+			dsock++;
+			seq++;
+		}
+	}
+	flush();
+	free_vmas(v, n);
 }
 
 static void ctrl_get(const struct nlmsghdr *req)
@@ -585,7 +809,7 @@ static int fake_send(struct nl_sock *sk, struct nl_msg *msg)
 	struct genlmsghdr *g = nlmsg_data(req);
 	long err = env("VS_FAKE_ERRNO", 0);
 
-	(void)sk;
+	use_queue(sk);
 	if (req->nlmsg_type == GENL_ID_CTRL) {
 		fake_log(req, NULL);
 		ctrl_get(req);
@@ -615,6 +839,8 @@ static int fake_send(struct nl_sock *sk, struct nl_msg *msg)
 		proc_get(req, tb);
 	} else if (g->cmd == VMSCOPE_CMD_INFO_GET) {
 		info_get(req);
+	} else if (g->cmd == VMSCOPE_CMD_WATCH) {
+		watch(req);
 	} else {
 		ack(req, -EOPNOTSUPP, "fake: unknown command", -1, -1);
 	}
@@ -627,14 +853,18 @@ int nl_recv(struct nl_sock *sk, struct sockaddr_nl *nla, unsigned char **buf,
 	struct dgram *d = q_head;
 	int len;
 
-	(void)sk;
-	flush();
+	use_queue(sk);
 	d = q_head;
 	if (!d)
 		return -NLE_AGAIN;	/* the CLI waits for nothing: a bug */
 	q_head = d->next;
 	if (!q_head)
 		q_tail = &q_head;
+	if (d->enobufs) {
+		free(d);
+		errno = ENOBUFS;
+		return -NLE_NOMEM;
+	}
 	memset(nla, 0, sizeof(*nla));
 	nla->nl_family = AF_NETLINK;
 	nla->nl_pid = d->from;

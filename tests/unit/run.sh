@@ -73,9 +73,11 @@ rm -f "$here/build.log"
 b=$here/build
 run test_format "$b/test_format" "$top/module/include/uapi/linux/vmscope.h"
 run test_nl "$b/test_nl"
+run test_watch "$b/test_watch"
 run test_json "$py" "$here/test_json.py" "$b/fmt_tool" "$b/vmscope-fake" \
 	"$top/module/include/uapi/linux/vmscope.h"
 run test_cli "$here/test_cli.sh" "$top/userspace/vmscope" "$b/vmscope-fake"
+run test_watch_cli "$py" "$here/test_watch_cli.py" "$b/vmscope-fake"
 
 echo "1..$n"
 echo "# $((n - failed)) passed, $failed failed"

@@ -417,9 +417,17 @@ static void ref_perms_dev(const struct vs_vma *v, char *perms, char *dev)
 	snprintf(dev, 24, "%02x:%02x", v->dev_major, v->dev_minor);
 }
 
+/* The counter keys of "maps --json", in order, as the issue lists them. */
+static const char *const ctr_keys[] = {
+	"faults", "faults_read", "faults_write", "faults_exec",
+	"faults_kernel", "faults_major", "cow_faults", "cow_copies",
+	"cow_reuses", "cow_zero", "cow_unshare",
+};
+
 static void ref_vma_json(FILE *f, const struct vs_vma *v)
 {
 	char perms[8], dev[24];
+	unsigned int k;
 
 	ref_perms_dev(v, perms, dev);
 	fprintf(f, "{\"start\":%" PRIu64 ",\"end\":%" PRIu64
@@ -431,17 +439,30 @@ static void ref_vma_json(FILE *f, const struct vs_vma *v)
 	ref_json_string(f, v->name ? v->name : "", v->name ? v->name_len : 0);
 	fputs(",\"flags\":", f);
 	vs_json_bits(f, v->flags, vs_flag_name);
-	fprintf(f, ",\"page_size\":%" PRIu64 "}", v->page_size);
+	fprintf(f, ",\"page_size\":%" PRIu64, v->page_size);
+	for (k = 0; k < ARRAY_SIZE(ctr_keys); k++)
+		if (v->has_ctr & (1U << k))
+			fprintf(f, ",\"%s\":%" PRIu64, ctr_keys[k], v->ctr[k]);
+	putc('}', f);
 }
 
-static void ref_vma_row(FILE *f, const struct vs_vma *v)
+/* With counters: faults, faults_major, cow_faults, cow_copies, or "-". */
+static void ref_vma_row(FILE *f, const struct vs_vma *v, int counters)
 {
+	static const int cols[] = { 0, 5, 6, 7 };
 	char perms[8], dev[24];
+	unsigned int k;
 
 	ref_perms_dev(v, perms, dev);
 	fprintf(f, "%016" PRIx64 " %8" PRIu64 " %s %08" PRIx64 " %-7s %-10"
 		PRIu64 " ", v->start, (v->end - v->start) >> 10, perms,
 		v->offset, dev, v->inode);
+	for (k = 0; counters && k < ARRAY_SIZE(cols); k++) {
+		if (v->has_ctr & (1U << cols[k]))
+			fprintf(f, "%8" PRIu64 " ", v->ctr[cols[k]]);
+		else
+			fprintf(f, "%8s ", "-");
+	}
 	if (v->name)
 		fwrite(v->name, 1, v->name_len, f);
 	putc('\n', f);
@@ -498,6 +519,12 @@ static void test_vma_format(void)
 		}
 		if (i % 3 == 0)
 			v.flags = rnd64() | rnd64() | rnd64();
+		if (i % 4 == 2 || i == 1) {
+			v.has_ctr = i == 1 ? (1U << ARRAY_SIZE(ctr_keys)) - 1 :
+				    (uint32_t)random();
+			for (k = 0; k < ARRAY_SIZE(ctr_keys); k++)
+				v.ctr[k] = i == 1 ? UINT64_MAX : rnd_num();
+		}
 		if (i % 2) {
 			v.name_len = i % 7 == 1 ? sizeof(name) :
 				     (size_t)(random() % 300);
@@ -506,17 +533,18 @@ static void test_vma_format(void)
 			v.name = name;
 		}
 		room = vs_vma_room(&v);
-		for (fmt = 0; fmt < 2; fmt++) {
+		for (fmt = 0; fmt < 3; fmt++) {
 			FILE *f = open_memstream(&ref, &ref_len);
 			char *end;
 
 			if (fmt)
-				ref_vma_row(f, &v);
+				ref_vma_row(f, &v, fmt == 2);
 			else
 				ref_vma_json(f, &v);
 			fclose(f);
 			memset(buf, 0xa5, room + 64);
-			end = fmt ? vs_vma_row(buf, &v) : vs_vma_json(buf, &v);
+			end = fmt == 2 ? vs_vma_row_ctr(buf, &v, 1) :
+			      fmt ? vs_vma_row(buf, &v) : vs_vma_json(buf, &v);
 			for (k = room; k < room + 64; k++)
 				over += (unsigned char)buf[k] != 0xa5;
 			if ((size_t)(end - buf) != ref_len ||
@@ -531,7 +559,7 @@ static void test_vma_format(void)
 	}
 	free(buf);
 	tap_ok(!bad,
-	       "rows and JSON objects of %u VMAs equal printf's byte for byte",
+	       "rows (with and without counters) and JSON objects of %u VMAs equal printf's byte for byte",
 	       n);
 	tap_ok(!over, "no VMA is formatted past vs_vma_room()");
 }

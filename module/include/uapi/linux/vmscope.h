@@ -56,7 +56,13 @@
  *   as VMSCOPE_CMD_EVENT messages, several to an skb.  The subscription
  *   ends with VMSCOPE_CMD_UNWATCH, when the socket is closed, or when the
  *   module is unloaded.  At most VMSCOPE_WATCH_MAX_LISTENERS sockets watch at
- *   once (-EBUSY beyond that).
+ *   once (-EBUSY beyond that).  A watch follows the address space the pid
+ *   had when it was checked, as an open /proc/PID/maps does: after an exec
+ *   the new image is not watched (watch it anew), and faults that another
+ *   process's get_user_pages() takes on the watched memory are included,
+ *   with PID 0.  With ALL, the watching process's own faults are left out.
+ *   Events are buffered per CPU and drained every 10 ms, so they arrive in
+ *   order per CPU, not globally; TIME_NS orders them.
  *
  * VMSCOPE_CMD_UNWATCH (do)
  *   no request attributes; ends the sending socket's subscription.
@@ -79,6 +85,8 @@
  *              user addresses, page_fault_kernel tracepoints), including
  *              spurious ones and ones that end in SIGSEGV;
  *   faults_read/_write/_exec  the same, by access, from the error code;
+ *   faults_prot  the subset on a present page (a protection fault), by the
+ *              error code; the others hit a missing page;
  *   faults_kernel  the subset taken in kernel mode (copy_to_user and such);
  * and the copy-on-write counters below, next to the kernel's own
  * MIN_FLT/MAJ_FLT.  Per VMA:
@@ -389,6 +397,9 @@ enum vmscope_vma_attrs {
  * @VMSCOPE_PROC_A_COW_UNSHARE: unshare faults
  * @VMSCOPE_PROC_A_VMA_OVERFLOW: events of this process that found the VMA
  *	table full and are missing from its per-VMA counters
+ * @VMSCOPE_PROC_A_FAULTS_PROT: of the faults, those on a present page
+ *	(protection faults: copy-on-write, write-notify, NUMA hinting,
+ *	userfaultfd write-protect); the rest were on a missing page
  * @VMSCOPE_PROC_A_PAD: padding for 64-bit attributes, never meaningful
  */
 enum vmscope_proc_attrs {
@@ -428,6 +439,7 @@ enum vmscope_proc_attrs {
 	VMSCOPE_PROC_A_COW_ZERO,
 	VMSCOPE_PROC_A_COW_UNSHARE,
 	VMSCOPE_PROC_A_VMA_OVERFLOW,
+	VMSCOPE_PROC_A_FAULTS_PROT,
 
 	/* add new attributes above here */
 	__VMSCOPE_PROC_A_MAX,
@@ -490,12 +502,13 @@ enum vmscope_hooks {
  * A counter whose bit is in neither COUNTERS_EXACT nor COUNTERS_DERIVED is
  * unavailable on this kernel and absent from replies.
  *
- * @VMSCOPE_CTR_FAULTS: per-process faults (and _read/_write/_exec/_kernel)
+ * @VMSCOPE_CTR_FAULTS: per-process faults (and _read/_write/_exec/_prot/_kernel)
  * @VMSCOPE_CTR_VMA_FAULTS: per-VMA faults (and their split, and _major)
  * @VMSCOPE_CTR_COW_FAULTS: cow_faults
  * @VMSCOPE_CTR_COW_COPIES: cow_copies
- * @VMSCOPE_CTR_COW_REUSES: cow_reuses; derived as cow_faults - cow_copies -
- *	cow_unshare when wp_page_reuse() cannot be probed
+ * @VMSCOPE_CTR_COW_REUSES: cow_reuses; derived as cow_faults - cow_copies
+ *	(at least 0) when wp_page_reuse() cannot be probed, which undercounts
+ *	by the copies that unshare faults make
  * @VMSCOPE_CTR_COW_ZERO: cow_zero
  * @VMSCOPE_CTR_COW_UNSHARE: cow_unshare
  * @__VMSCOPE_CTR_CNT: number of defined bits
@@ -595,7 +608,8 @@ enum vmscope_watch_attrs {
 
 /**
  * enum vmscope_event_kind - VMSCOPE_EVENT_A_KIND values
- * @VMSCOPE_EVENT_FAULT: a completed page fault (handle_mm_fault())
+ * @VMSCOPE_EVENT_FAULT: a page fault, as handle_mm_fault() starts on it (a
+ *	fault the kernel retries shows twice; the counters count it once)
  * @VMSCOPE_EVENT_COW_COPY: copy-on-write made a new page from a shared one
  * @VMSCOPE_EVENT_COW_REUSE: a write fault reused the page, which was
  *	exclusive
@@ -632,13 +646,12 @@ enum vmscope_access {
 
 /**
  * enum vmscope_event_flags - VMSCOPE_EVENT_A_FLAGS bits
- * @VMSCOPE_EVENT_F_USER: the fault was taken in user mode
- * @VMSCOPE_EVENT_F_MAJOR: the fault needed I/O
+ * @VMSCOPE_EVENT_F_USER: the fault was taken in user mode (clear: a
+ *	kernel-mode access to user memory, or get_user_pages())
  * @__VMSCOPE_EVENT_F_CNT: number of defined bits
  */
 enum vmscope_event_flags {
 	VMSCOPE_EVENT_F_USER,
-	VMSCOPE_EVENT_F_MAJOR,
 
 	/* add new flags above here */
 	__VMSCOPE_EVENT_F_CNT
@@ -652,11 +665,14 @@ enum vmscope_event_flags {
  * VMA_NAME (absent for an unnamed anonymous VMA).  The VMA is the one the
  * fault hit, read while the fault held it, not looked up later.
  *
- * @VMSCOPE_EVENT_A_SEQ: u64, this subscription's sequence number: one per
- *	event generated for it, so a gap is a loss (DROPPED_* say where)
+ * @VMSCOPE_EVENT_A_SEQ: u64, this subscription's sequence number, counting
+ *	from 0: one per event the module tried to send it, so a gap is an
+ *	event lost at the socket.  Events lost earlier, in a full CPU buffer,
+ *	never get a number: DROPPED_BUFFER counts them.
  * @VMSCOPE_EVENT_A_TIME_NS: u64, CLOCK_MONOTONIC time of the event
  * @VMSCOPE_EVENT_A_PID: u32, thread-group id in the watcher's pid namespace
- *	(0 if not visible there)
+ *	(0 if not visible there, or if the fault was another process's
+ *	get_user_pages() on the watched memory)
  * @VMSCOPE_EVENT_A_TID: u32, thread id, likewise
  * @VMSCOPE_EVENT_A_COMM: string, the faulting thread's command name
  * @VMSCOPE_EVENT_A_KIND: u32, enum vmscope_event_kind
