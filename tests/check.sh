@@ -69,6 +69,9 @@ start=$(date +%s)
 stage build build_all
 stage style tests/style.sh
 stage unit tests/unit/run.sh
+# The YNL spec, man page, completion, modinfo, make install, DKMS; it also
+# stages what the VMs' tests/eco/guest.sh installs.
+stage eco tests/eco/host.sh
 for k in $KVERS; do
 	stage "vm-$k" tests/vm-run.sh "$k"
 done

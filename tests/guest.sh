@@ -50,6 +50,12 @@ rc2=${PIPESTATUS[0]}
 [ "$rc2" -eq 0 ] || rc=$rc2
 rmmod vmscope
 tap $? "rmmod after the allow_same_user=1 pass"
+
+# With the module unloaded: make install, autoload, the man page's JSON
+# keys, the kernel's YNL CLI with module/vmscope.yaml, make uninstall.
+tests/eco/guest.sh "$lane" "$kver"
+rc3=$?
+[ "$rc3" -eq 0 ] || rc=$rc3
 dmesg >"$tmp/after"
 new=$(diff "$tmp/before" "$tmp/after" | sed -n 's/^> //p' | grep -E "$splats")
 [ -z "$new" ] || echo "$new" | sed 's/^/# /'

@@ -12,7 +12,9 @@ VENV=$CACHE/venv
 pkgs=(build-essential pkg-config libnl-3-dev libnl-genl-3-dev
       qemu-system-x86 busybox-static kmod sparse python3-venv
       python3 util-linux procps bpftrace linux-source-6.12
-      flex bison bc libelf-dev libssl-dev cpio)
+      flex bison bc libelf-dev libssl-dev cpio
+      dkms mandoc groff-base man-db bash-completion python3-yaml
+      python3-jsonschema)
 # The mainline lane is built from source on first use (tests/kernel-build.sh,
 # which fetches it itself); the packages above cover its build.
 for v in $KVERS; do
