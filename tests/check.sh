@@ -10,6 +10,7 @@ cd "$top"
 # Kernel lanes (tests/kernel.sh): two Debian kernels, and "mainline",
 # Debian unstable's linux-source-7.2, built and cached on first use.
 KVERS=${KVERS:-"6.1.0-56-amd64 6.12.117+deb12-amd64 mainline"}
+export KVERS
 logs=$top/.build/check
 rm -rf "$logs"
 mkdir -p "$logs"

@@ -12,7 +12,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 here=$top/tests/eco
-KVERS=${KVERS:-"6.1.0-56-amd64 6.12.117+deb12-amd64"}
+KVERS=${KVERS:-"6.1.0-56-amd64 6.12.117+deb12-amd64 mainline"}
 py=/usr/bin/python3
 n=0
 failed=0

@@ -119,7 +119,15 @@ def _():
             check(not ops[cmd] & (nl.GENL_ADMIN_PERM | nl.GENL_UNS_ADMIN_PERM),
                   f"op {cmd} needs CAP_NET_ADMIN ({ops[cmd]:#x}); "
                   f"unprivileged self-inspection must work")
-        check(set(ops) <= {1, 2, 3}, f"undocumented ops {ops}")
+        # Every request command of the UAPI header, and nothing else:
+        # EVENT goes from kernel to user only.
+        documented = {v for k, v in nl.UAPI.items()
+                      if k.startswith("VMSCOPE_CMD_")
+                      and k not in ("VMSCOPE_CMD_UNSPEC", "VMSCOPE_CMD_MAX",
+                                    "VMSCOPE_CMD_EVENT")}
+        check(set(ops) <= documented, f"undocumented ops {ops}")
+        check(nl.UAPI["VMSCOPE_CMD_EVENT"] not in ops,
+              f"EVENT is listed as a request: {ops}")
         # a family name that does not exist: ENOENT (the client is sound)
         rep, fam = nl.resolve(s, "vmscope-no-such")
         check(fam is None and rep.error == E.ENOENT, rep.describe())
