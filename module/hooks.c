@@ -51,7 +51,7 @@ static void vmscope_emit(struct vm_area_struct *vma, unsigned long addr,
 {
 	struct vmscope_event ev;
 
-	if (!static_branch_unlikely(&vmscope_watch_key))
+	if (!vmscope_watching())
 		return;
 	ev.mask = vmscope_watch_match(vma->vm_mm);
 	if (!ev.mask)
@@ -184,7 +184,7 @@ static int vmscope_hmf_entry(struct kretprobe_instance *ri,
 	d->mm = vma->vm_mm;
 	d->start = vma->vm_start;
 	d->flags = regs_get_kernel_argument(regs, 2);
-	if (static_branch_unlikely(&vmscope_watch_key)) {
+	if (vmscope_watching()) {
 		/* Only a user-mode fault has a user ip to show. */
 		if (uregs && user_mode(uregs))
 			ip = instruction_pointer(uregs);

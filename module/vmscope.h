@@ -6,7 +6,6 @@
 #define _VMSCOPE_H
 
 #include <linux/fs.h>
-#include <linux/jump_label.h>
 #include <linux/sched.h>
 #include <linux/types.h>
 #include <net/genetlink.h>
@@ -123,7 +122,13 @@ struct vmscope_watch_stats {
 
 extern unsigned long vmscope_hooks;
 extern unsigned long vmscope_counters_exact, vmscope_counters_derived;
-DECLARE_STATIC_KEY_FALSE(vmscope_watch_key);
+extern unsigned int vmscope_nlisteners;
+
+/* Fault path: does anyone watch at all?  A plain load, no text patching. */
+static inline bool vmscope_watching(void)
+{
+	return READ_ONCE(vmscope_nlisteners);
+}
 
 /* counters.c */
 int vmscope_count_init(unsigned int max_procs, unsigned int max_vmas);

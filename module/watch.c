@@ -15,7 +15,6 @@
  * and a drain, so no event ever reaches a later watcher of the same slot.
  */
 #include <linux/file.h>
-#include <linux/jump_label.h>
 #include <linux/mutex.h>
 #include <linux/netlink.h>
 #include <linux/notifier.h>
@@ -73,11 +72,15 @@ struct vmscope_ring {
 	struct vmscope_event ev[];
 };
 
-DEFINE_STATIC_KEY_FALSE(vmscope_watch_key);
-
 static struct vmscope_listener __rcu *vmscope_listeners[VMSCOPE_WATCH_MAX_LISTENERS];
 static DEFINE_MUTEX(vmscope_watch_mutex);
-static unsigned int vmscope_nlisteners;
+/*
+ * Sockets watching now.  The fault path reads it locklessly to skip the
+ * watcher lookup when nobody watches.  Deliberately not a static key:
+ * WATCH and UNWATCH are unprivileged, and flipping a static key patches
+ * kernel text on every CPU (int3, IPIs) each time.
+ */
+unsigned int vmscope_nlisteners;
 static struct vmscope_ring **vmscope_rings;
 static unsigned int vmscope_ring_mask;
 static atomic64_t vmscope_events = ATOMIC64_INIT(0);
@@ -343,8 +346,7 @@ static void vmscope_listener_remove(int i)
 
 	l = vmscope_listener(i);
 	RCU_INIT_POINTER(vmscope_listeners[i], NULL);
-	vmscope_nlisteners--;
-	static_branch_dec(&vmscope_watch_key);
+	WRITE_ONCE(vmscope_nlisteners, vmscope_nlisteners - 1);
 	synchronize_rcu();
 	vmscope_watch_drain();
 	vmscope_listener_free(l);
@@ -461,8 +463,8 @@ int vmscope_watch_doit(struct sk_buff *skb, struct genl_info *info)
 		goto err_free;
 	}
 	rcu_assign_pointer(vmscope_listeners[i], l);
-	static_branch_inc(&vmscope_watch_key);
-	if (!vmscope_nlisteners++)
+	WRITE_ONCE(vmscope_nlisteners, vmscope_nlisteners + 1);
+	if (vmscope_nlisteners == 1)
 		schedule_delayed_work(&vmscope_watch_dwork,
 				      msecs_to_jiffies(VMSCOPE_DRAIN_MS));
 	mutex_unlock(&vmscope_watch_mutex);
