@@ -5,6 +5,7 @@
 #   make KDIR=/lib/modules/<ver>/build   build the module for another kernel
 #   make demo            boot a VM, load the module, show it on a live process
 #   make check           every test, on every supported kernel, in VMs
+#   make check-stress    the hardening campaigns on the debug and RT kernels
 #   make bench           the performance figures (one VM run)
 #   make style           checkpatch --strict over the module
 # `demo`, `check` and `bench` first install what they need (tests/setup.sh).
@@ -36,6 +37,9 @@ demo: setup
 check: setup
 	tests/check.sh
 
+check-stress: setup
+	tests/stress.sh
+
 bench: setup
 	tests/bench.sh
 
@@ -48,4 +52,4 @@ clean:
 	-$(MAKE) -C tests/progs clean
 	rm -rf .build
 
-.PHONY: all module userspace progs setup demo check bench style clean
+.PHONY: all module userspace progs setup demo check check-stress bench style clean

@@ -13,7 +13,9 @@ pkgs=(build-essential pkg-config libnl-3-dev libnl-genl-3-dev
       qemu-system-x86 busybox-static kmod sparse python3-venv
       python3 util-linux procps bpftrace linux-source-6.12
       flex bison bc libelf-dev libssl-dev cpio)
-for v in $KVERS; do
+# The stress lanes (make check-stress) also boot Debian's PREEMPT_RT kernel.
+RT_KVER=${VMSCOPE_RT_KVER:-6.12.117+deb12-rt-amd64}
+for v in $KVERS $RT_KVER; do
 	pkgs+=("linux-image-$v" "linux-headers-$v")
 done
 
