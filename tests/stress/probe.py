@@ -13,7 +13,7 @@ shows, it records, as one JSON object per line:
   ext: the extack messages of the refusals,
   same: when both /proc and the dump worked on a quiet target, whether they
         listed the same VMAs (so the pid named the same process).
-A last line {"watch_all": errno, "uid": ..., "pidns": ...} describes the
+kthread: whether /proc/PID/stat says PF_KTHREAD.  A last line {"watch_all": errno, "uid": ..., "pidns": ...} describes the
 actor.  It never decides anything: priv.py does.
 """
 
@@ -32,6 +32,17 @@ def proc_ranges(pid):
                 for line in f]
 
 
+PF_KTHREAD = 0x00200000
+
+
+def kthread(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return bool(int(f.read().rsplit(")", 1)[1].split()[6]) & PF_KTHREAD)
+    except (OSError, IndexError, ValueError):
+        return False
+
+
 def req(sock, cmd, attrs, dump=False):
     rep = sock.req(cmd, attrs, dump=dump)
     return rep.error or 0, rep
@@ -43,11 +54,14 @@ def main():
         nl.drop_privileges()
         args = args[1:]
     pids = {int(a) for a in args}
-    pids |= {int(d) for d in os.listdir("/proc") if d.isdigit()}
+    # Every user process this /proc shows (kernel threads are all alike:
+    # the ones given as arguments stand for them).
+    pids |= {int(d) for d in os.listdir("/proc")
+             if d.isdigit() and not kthread(d)}
     me = os.getpid()
-    with nl.Vmscope() as s:
+    with nl.Vmscope() as s, nl.Vmscope() as w:
         for pid in sorted(pids):
-            r = {"pid": pid, "ext": {}}
+            r = {"pid": pid, "ext": {}, "kthread": kthread(pid)}
             try:
                 before = proc_ranges(pid)
                 r["proc"] = True
@@ -86,16 +100,15 @@ def main():
             r["proc_get"] = err
             if err:
                 r["ext"]["proc_get"] = rep.ext_msg
-            with nl.Vmscope() as w:
-                err, rep = req(w, nl.UAPI["VMSCOPE_CMD_WATCH"],
-                               nl.u32(nl.UAPI["VMSCOPE_WATCH_A_PID"], pid))
-                r["watch"] = err
-                if err:
-                    r["ext"]["watch"] = rep.ext_msg
-            print(json.dumps(r), flush=True)
-        with nl.Vmscope() as w:
+            # Each WATCH replaces the socket's earlier subscription.
             err, rep = req(w, nl.UAPI["VMSCOPE_CMD_WATCH"],
-                           nl.attr(nl.UAPI["VMSCOPE_WATCH_A_ALL"], b""))
+                           nl.u32(nl.UAPI["VMSCOPE_WATCH_A_PID"], pid))
+            r["watch"] = err
+            if err:
+                r["ext"]["watch"] = rep.ext_msg
+            print(json.dumps(r), flush=True)
+        err, rep = req(w, nl.UAPI["VMSCOPE_CMD_WATCH"],
+                       nl.attr(nl.UAPI["VMSCOPE_WATCH_A_ALL"], b""))
         print(json.dumps({"watch_all": err, "watch_all_ext": rep.ext_msg,
                           "uid": os.getuid(), "me": me,
                           "pidns": os.readlink("/proc/self/ns/pid")}))
