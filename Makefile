@@ -6,6 +6,7 @@
 #   make demo            boot a VM, load the module, show it on a live process
 #   make check           every test, on every supported kernel, in VMs
 #   make check-stress    the hardening campaigns on the debug and RT kernels
+#                        (STRESS_FLAGS=--short: fewer iterations, as CI)
 #   make bench           the performance figures (one VM run)
 #   make style           checkpatch --strict over the module
 # `demo`, `check` and `bench` first install what they need (tests/setup.sh).
@@ -38,7 +39,7 @@ check: setup
 	tests/check.sh
 
 check-stress: setup
-	tests/stress.sh
+	tests/stress.sh $(STRESS_FLAGS)
 
 bench: setup
 	tests/bench.sh

@@ -528,11 +528,18 @@ static void *sender_main(void *arg)
 			.nlmsg_type = NLMSG_NOOP,
 			.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
 		};
+		bool busy;
 		int i;
 
 		build(s);
-		for (i = 0; i < s->nmsgs; i++)
-			s->msgs[i].busy = s->dump_running;
+		/* A dump started by an earlier message of the same datagram
+		 * is running too when a later one asks for another. */
+		busy = s->dump_running;
+		for (i = 0; i < s->nmsgs; i++) {
+			s->msgs[i].busy = busy;
+			busy |= (s->msgs[i].flags & NLM_F_DUMP) == NLM_F_DUMP &&
+				s->msgs[i].cmd == VMSCOPE_CMD_VMA_GET;
+		}
 		/* The kernel reports problems in replies; sendto() itself
 		 * fails only for a datagram it cannot take at all (an empty
 		 * one: ENODATA).  Either way, the sentinel follows. */
