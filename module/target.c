@@ -24,9 +24,16 @@
 
 /*
  * The credential and dumpable halves of __ptrace_may_access() for
- * PTRACE_MODE_READ_FSCREDS.  ptrace_may_access() is not exported, so the LSM
- * hook (security_ptrace_access_check) is not consulted: this rule is opt-in
- * through the allow_same_user parameter, and documented as such.
+ * PTRACE_MODE_READ_FSCREDS, and the capability module's half of its LSM
+ * hook, cap_ptrace_access_check(), which every kernel runs: the caller must
+ * be in the target's user namespace with at least the target's permitted
+ * capabilities, or have CAP_SYS_PTRACE over it.  Without that, a process in
+ * a user namespace (fake root, a rootless container) would read the
+ * same-uid processes outside it, and a plain process one of the same uid
+ * that holds more capabilities; /proc refuses both.  ptrace_may_access() is
+ * not exported, so the other LSMs (Yama, SELinux, ...) are not consulted:
+ * this rule is opt-in through the allow_same_user parameter, and documented
+ * as such.
  */
 static bool vmscope_same_user(struct task_struct *task, struct mm_struct *mm)
 {
@@ -43,6 +50,10 @@ static bool vmscope_same_user(struct task_struct *task, struct mm_struct *mm)
 	      gid_eq(cred->fsgid, tcred->sgid) &&
 	      gid_eq(cred->fsgid, tcred->gid)) ||
 	     ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
+	/* cap_ptrace_access_check() with PTRACE_MODE_FSCREDS */
+	ok = ok && ((cred->user_ns == tcred->user_ns &&
+		     cap_issubset(tcred->cap_permitted, cred->cap_effective)) ||
+		    ns_capable(tcred->user_ns, CAP_SYS_PTRACE));
 	rcu_read_unlock();
 	if (!ok)
 		return false;
