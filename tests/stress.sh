@@ -11,6 +11,12 @@
 # Environment: STRESS_LANES (default "debug 6.12.117+deb12-rt-amd64"),
 # STRESS_SEED (the fuzzer's seed; default: the time, printed).
 set -u
+# Multi-threaded TCG runs the guest's cross-modifying code (text_poke_bp()
+# flipping a static key while another vCPU executes the site) unreliably:
+# the guest dies with "Oops: int3" at a jump label in core kernel code,
+# with or without vmscope's own keys.  Single-threaded TCG does not, and
+# still interleaves the two vCPUs preemptively.
+export VMSCOPE_QEMU_OPTS=${VMSCOPE_QEMU_OPTS-"-accel tcg,thread=single"}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 lanes=${STRESS_LANES:-"debug 6.12.117+deb12-rt-amd64"}
