@@ -5,6 +5,8 @@
 #   make KDIR=/lib/modules/<ver>/build   build the module for another kernel
 #   make demo            boot a VM, load the module, show it on a live process
 #   make check           every test, on every supported kernel, in VMs
+#   make check-stress    the hardening campaigns on the debug and RT kernels
+#                        (STRESS_FLAGS=--short: fewer iterations, as CI)
 #   make bench           the performance figures (one VM run)
 #   make bench LANE=mainline   the same on another kernel lane
 #   make style           checkpatch --strict over the module
@@ -73,6 +75,9 @@ demo: setup
 check: setup
 	tests/check.sh
 
+check-stress: setup
+	tests/stress.sh $(STRESS_FLAGS)
+
 bench: setup
 	tests/bench.sh
 
@@ -134,5 +139,6 @@ clean:
 
 FORCE:
 
-.PHONY: all module userspace progs setup demo check bench style clean \
-	install install-module install-cli uninstall dkms-src dkms dkms-remove
+.PHONY: all module userspace progs setup demo check check-stress bench style \
+	clean install install-module install-cli uninstall dkms-src dkms \
+	dkms-remove

@@ -63,7 +63,7 @@ rmmod vmscope
 tap $? "rmmod after the ring_size=16 pass"
 
 # Unload under load: a watcher, a dumper and a fault storm running.
-cycles=${VMSCOPE_UNLOAD_CYCLES:-20}
+cycles=${VMSCOPE_UNLOAD_CYCLES:-10}
 /usr/bin/python3 tests/vm/unload.py "$ko" "$cycles"
 tap $? "$cycles rmmod cycles under a watcher, a dumper and a fault storm"
 

@@ -16,8 +16,10 @@ pkgs=(build-essential pkg-config libnl-3-dev libnl-genl-3-dev
       dkms mandoc groff-base man-db bash-completion python3-yaml
       python3-jsonschema)
 # The mainline lane is built from source on first use (tests/kernel-build.sh,
-# which fetches it itself); the packages above cover its build.
-for v in $KVERS; do
+# which fetches it itself); the packages above cover its build.  The stress
+# lanes (make check-stress) also boot Debian's PREEMPT_RT kernel.
+RT_KVER=${VMSCOPE_RT_KVER:-6.12.117+deb12-rt-amd64}
+for v in $KVERS $RT_KVER; do
 	[ "$v" != mainline ] || continue
 	pkgs+=("linux-image-$v" "linux-headers-$v")
 done

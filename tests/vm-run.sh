@@ -27,5 +27,8 @@ else
 fi
 cd "$top"
 # /dev/kvm cannot run a stock guest here: always emulate (TCG).
-exec "$vng" --disable-kvm -r "$image" --memory 2G --cpus 2 \
+# VMSCOPE_QEMU_OPTS adds qemu options (tests/stress.sh: single-threaded TCG).
+qopts=()
+[ -z "${VMSCOPE_QEMU_OPTS:-}" ] || qopts=(--qemu-opts="$VMSCOPE_QEMU_OPTS")
+exec "$vng" --disable-kvm -r "$image" --memory 2G --cpus 2 "${qopts[@]}" \
 	--exec "$cmd" </dev/null
