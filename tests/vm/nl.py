@@ -645,13 +645,15 @@ class Watcher(Vmscope):
     def unwatch(self):
         return self.req(CMD_UNWATCH)
 
-    def poll(self, timeout):
-        """Read events for up to TIMEOUT seconds (returns on the first quiet
-        TIMEOUT); returns how many arrived."""
+    def poll(self, timeout, limit=None):
+        """Read events until a quiet TIMEOUT seconds, or, under a steady
+        stream, until LIMIT seconds have passed; returns how many arrived."""
+        import time
         n0 = len(self.events)
+        end = None if limit is None else time.monotonic() + limit
         self.sock.settimeout(timeout)
         try:
-            while True:
+            while end is None or time.monotonic() < end:
                 for t, _, _, payload in self.recv_batch():
                     if t == self.id and payload and payload[0] == CMD_EVENT:
                         self.events.append(decode_named(
@@ -670,5 +672,5 @@ class Watcher(Vmscope):
         while not pred(self.events):
             if time.monotonic() > deadline:
                 return False
-            self.poll(quiet)
+            self.poll(quiet, limit=max(quiet, deadline - time.monotonic()))
         return True

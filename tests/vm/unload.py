@@ -47,7 +47,7 @@ while True:
                     time.sleep(0.05)
                     continue
                 while True:
-                    events += w.poll(0.2)
+                    events += w.poll(0.2, limit=0.5)
                     report()
         else:
             with nl.Vmscope() as s:
