@@ -138,7 +138,7 @@ static inline bool vmscope_task_dumpable(struct task_struct *task,
 #endif
 
 /*
- * The range unmap_vmas() is unmapping, read at its entry.  Up to 7.1 it takes
+ * The range unmap_vmas() is unmapping, read at its entry.  6.1 and 6.12 take
  * (tlb, mt or mas, vma, start_addr, end_addr, ...).  7.2 passes a
  * struct unmap_desc from mm/vma.h, which modules cannot include; its
  * leading members are mirrored here, checked against 7.2.13.
