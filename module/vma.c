@@ -124,16 +124,9 @@ static const char *vmscope_vma_name(struct vm_area_struct *vma, char *buf,
 		return d_path(vmscope_file_path(vma->vm_file), buf,
 			      VMSCOPE_NAME_BUF);
 	}
-	if (vma->vm_ops && vma->vm_ops->name) {
-		name = vma->vm_ops->name(vma);
-		if (name)
-			return name;
-	}
-	/* x86's arch_vma_name() is NULL for everything in the VMA tree. */
-	if (vmscope_vma_is_heap(vma))
-		return "[heap]";
-	if (vmscope_vma_is_stack(vma))
-		return "[stack]";
+	name = vmscope_vma_literal_name(vma);
+	if (name)
+		return name;
 	if (anon_name) {
 		snprintf(buf, VMSCOPE_NAME_BUF, "[anon:%s]", anon_name->name);
 		return buf;
@@ -154,6 +147,7 @@ const char *vmscope_vma_literal_name(struct vm_area_struct *vma)
 		if (name)
 			return name;
 	}
+	/* x86's arch_vma_name() is NULL for everything in the VMA tree. */
 	if (vmscope_vma_is_heap(vma))
 		return "[heap]";
 	if (vmscope_vma_is_stack(vma))
