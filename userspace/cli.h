@@ -5,8 +5,11 @@
 #ifndef VMSCOPE_CLI_H
 #define VMSCOPE_CLI_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <linux/vmscope.h>
 
 #ifndef VMSCOPE_CLI_VERSION
@@ -85,5 +88,26 @@ struct vs_vma_list {
 int vs_vma_parse(struct vs_nl *nl, struct nlmsghdr *nlh, struct vs_vma *v);
 int vs_vma_list_fetch(struct vs_nl *nl, int pid, struct vs_vma_list *l);
 void vs_vma_list_free(struct vs_vma_list *l);
+
+/* CLOCK_MONOTONIC in ns: the time base of watch and top. */
+static inline uint64_t vs_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* A plain decimal number (no sign, no blanks, no suffix). */
+static inline int vs_parse_dec(const char *s, uint64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	*v = strtoull(s, &end, 10);
+	return errno || *end ? -EINVAL : 0;
+}
 
 #endif /* VMSCOPE_CLI_H */

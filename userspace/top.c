@@ -48,25 +48,6 @@ static void vs_top_signal(int sig)
 	vs_top_stop = 1;
 }
 
-static uint64_t vs_top_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static int vs_top_num(const char *s, uint64_t *v)
-{
-	char *end;
-
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	*v = strtoull(s, &end, 10);
-	return errno || *end ? -EINVAL : 0;
-}
-
 static int vs_top_parse(int argc, char **argv, struct vs_top_args *a)
 {
 	static const struct option opts[] = {
@@ -97,13 +78,13 @@ static int vs_top_parse(int argc, char **argv, struct vs_top_args *a)
 			a->interval_ns = (uint64_t)(d * 1e9);
 			break;
 		case 'n':
-			if (vs_top_num(optarg, &a->iterations) ||
+			if (vs_parse_dec(optarg, &a->iterations) ||
 			    !a->iterations)
 				return vs_usage_err("top", "invalid iterations '%s': want a number > 0",
 						    optarg);
 			break;
 		case 'l':
-			if (vs_top_num(optarg, &a->limit))
+			if (vs_parse_dec(optarg, &a->limit))
 				return vs_usage_err("top", "invalid limit '%s': want a number",
 						    optarg);
 			break;
@@ -278,7 +259,7 @@ static void vs_top_sleep(uint64_t deadline)
 {
 	uint64_t now;
 
-	while (!vs_top_stop && (now = vs_top_now()) < deadline) {
+	while (!vs_top_stop && (now = vs_now_ns()) < deadline) {
 		struct timespec ts = {
 			.tv_sec = (deadline - now) / 1000000000,
 			.tv_nsec = (deadline - now) % 1000000000,
@@ -316,7 +297,7 @@ static int vs_top_run(struct vs_nl *nl, const struct vs_top_args *a)
 		ret = VS_EXIT_NOTSUP;
 		goto out;
 	}
-	next = vs_top_now();
+	next = vs_now_ns();
 	for (sample = 1; !a->iterations || sample <= a->iterations; sample++) {
 		struct vs_top_row *r;
 
@@ -348,7 +329,7 @@ static int vs_top_run(struct vs_nl *nl, const struct vs_top_args *a)
 			break;
 		}
 		if (a->json)
-			vs_top_json(a, &p, r, cur.n, sample, vs_top_now());
+			vs_top_json(a, &p, r, cur.n, sample, vs_now_ns());
 		else
 			vs_top_table(a, &p, r, cur.n, sample);
 		free(r);

@@ -91,14 +91,6 @@ static void vs_watch_signal(int sig)
 	vs_watch_stop = 1;
 }
 
-static uint64_t vs_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /* A positive decimal number of seconds, e.g. "2" or "0.25". */
 static int vs_parse_seconds(const char *s, uint64_t *ns)
 {
@@ -113,15 +105,10 @@ static int vs_parse_seconds(const char *s, uint64_t *ns)
 	return *ns ? 0 : -EINVAL;
 }
 
+/* A count of at least 1. */
 static int vs_parse_count(const char *s, uint64_t *v)
 {
-	char *end;
-
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	*v = strtoull(s, &end, 10);
-	return errno || *end || !*v ? -EINVAL : 0;
+	return vs_parse_dec(s, v) || !*v ? -EINVAL : 0;
 }
 
 static int vs_watch_parse(int argc, char **argv, struct vs_watch *w)
