@@ -203,6 +203,30 @@ out:
 	rcu_read_unlock();
 }
 
+/**
+ * vmscope_uncount - take back what vmscope_count() counted for a VMA
+ * @mm: the address space
+ * @vma_start: start of the VMA the event hit
+ * @vma_mask: VMSCOPE_C_* counters of that VMA to decrement
+ *
+ * For a fault counted when it started that then did not complete.  Never
+ * creates an entry (the range may be gone by now), and never takes a
+ * counter below zero (the range may have been unmapped and mapped anew).
+ */
+void vmscope_uncount(const struct mm_struct *mm, unsigned long vma_start,
+		     unsigned long vma_mask)
+{
+	struct vmscope_region *r;
+	int i;
+
+	rcu_read_lock();
+	r = vmscope_region_find(mm, vma_start);
+	if (r)
+		for_each_set_bit(i, &vma_mask, VMSCOPE_C_NR)
+			atomic64_dec_if_positive(&r->c[i]);
+	rcu_read_unlock();
+}
+
 /* call_rcu() callbacks: back to the pool once no hook can see the entry. */
 static void vmscope_region_free_rcu(struct rcu_head *head)
 {

@@ -23,6 +23,8 @@
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
+#include <linux/uaccess.h>
+#include <linux/userfaultfd_k.h>
 #include <asm/trap_pf.h>
 
 #include <uapi/linux/vmscope.h>
@@ -151,14 +153,17 @@ static void vmscope_tp_find(struct tracepoint *tp, void *priv)
 			vmscope_tps[i].tp = tp;
 }
 
-/* ---- kretprobe: per-VMA completed faults, major/minor, fault events ---- */
+/* ---- kretprobes: per-VMA completed faults, major/minor, fault events ---- */
 
-/* What the entry saw of the VMA, for the return handler. */
+/* What an entry saw of the VMA, for the return handler. */
 struct vmscope_hmf {
 	struct mm_struct *mm;
 	unsigned long start;
 	unsigned int flags;
 };
+
+/* Set once the do_swap_page() return probe is attached. */
+static bool vmscope_settle;
 
 static u8 vmscope_fault_access(unsigned int flags)
 {
@@ -169,10 +174,45 @@ static u8 vmscope_fault_access(unsigned int flags)
 	return VMSCOPE_ACCESS_READ;
 }
 
+static const unsigned long vmscope_access_ctr[] = {
+	[VMSCOPE_ACCESS_READ]	= BIT(VMSCOPE_C_FAULTS_READ),
+	[VMSCOPE_ACCESS_WRITE]	= BIT(VMSCOPE_C_FAULTS_WRITE),
+	[VMSCOPE_ACCESS_EXEC]	= BIT(VMSCOPE_C_FAULTS_EXEC),
+};
+
+/* The VMA counters of one completed fault, as mm_account_fault() sees it. */
+static unsigned long vmscope_fault_mask(unsigned int flags, vm_fault_t ret)
+{
+	unsigned long mask = BIT(VMSCOPE_C_FAULTS) |
+			     vmscope_access_ctr[vmscope_fault_access(flags)];
+
+	if (!(flags & FAULT_FLAG_USER))
+		mask |= BIT(VMSCOPE_C_FAULTS_KERNEL);
+	/* A retried fault is major: it could not be handled at once. */
+	if ((ret & VM_FAULT_MAJOR) || (flags & FAULT_FLAG_TRIED))
+		mask |= BIT(VMSCOPE_C_FAULTS_MAJOR);
+	return mask;
+}
+
+/*
+ * Is the fault's outcome known when it starts?  On private anonymous memory
+ * that has its anon_vma (so that the per-VMA-lock path need not retry to
+ * make one) and no userfaultfd, handle_mm_fault() neither waits for I/O nor
+ * retries, except in do_swap_page() (swap-in, migration entries), whose
+ * return the second probe follows.  Such a fault is counted at entry and
+ * needs no return probe, which is most of what a kretprobe costs.
+ */
+static bool vmscope_fault_settles(struct vm_area_struct *vma)
+{
+	return vmscope_settle && vma_is_anonymous(vma) && vma->anon_vma &&
+	       !userfaultfd_armed(vma) && !is_vm_hugetlb_page(vma);
+}
+
 /*
  * The event goes out from here, while the VMA is held: the return handler
  * may run after the lock is gone, or, for a fault still sleeping when the
  * module unloads, never (which must not leak the file reference).
+ * Returning 1 leaves the return handler out.
  */
 static int vmscope_hmf_entry(struct kretprobe_instance *ri,
 			     struct pt_regs *regs)
@@ -180,46 +220,39 @@ static int vmscope_hmf_entry(struct kretprobe_instance *ri,
 	struct vm_area_struct *vma =
 		(void *)regs_get_kernel_argument(regs, 0);
 	struct pt_regs *uregs = (void *)regs_get_kernel_argument(regs, 3);
+	unsigned int flags = regs_get_kernel_argument(regs, 2);
 	struct vmscope_hmf *d = (void *)ri->data;
 	unsigned long ip = 0;
 
-	d->mm = vma->vm_mm;
-	d->start = vma->vm_start;
-	d->flags = regs_get_kernel_argument(regs, 2);
 	if (vmscope_watching()) {
 		/* Only a user-mode fault has a user ip to show. */
 		if (uregs && user_mode(uregs))
 			ip = instruction_pointer(uregs);
 		vmscope_emit(vma, regs_get_kernel_argument(regs, 1),
-			     VMSCOPE_EVENT_FAULT, vmscope_fault_access(d->flags),
-			     d->flags & FAULT_FLAG_USER ?
+			     VMSCOPE_EVENT_FAULT, vmscope_fault_access(flags),
+			     flags & FAULT_FLAG_USER ?
 			     BIT(VMSCOPE_EVENT_F_USER) : 0, ip);
 	}
+	if (vmscope_fault_settles(vma)) {
+		vmscope_count(vma->vm_mm, 0, vma->vm_start,
+			      vmscope_fault_mask(flags, 0));
+		return 1;
+	}
+	d->mm = vma->vm_mm;
+	d->start = vma->vm_start;
+	d->flags = flags;
 	return 0;
 }
-
-static const unsigned long vmscope_access_ctr[] = {
-	[VMSCOPE_ACCESS_READ]	= BIT(VMSCOPE_C_FAULTS_READ),
-	[VMSCOPE_ACCESS_WRITE]	= BIT(VMSCOPE_C_FAULTS_WRITE),
-	[VMSCOPE_ACCESS_EXEC]	= BIT(VMSCOPE_C_FAULTS_EXEC),
-};
 
 static int vmscope_hmf_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	vm_fault_t ret = (__force vm_fault_t)regs_return_value(regs);
 	struct vmscope_hmf *d = (void *)ri->data;
-	unsigned long mask;
 
 	/* As mm_account_fault(): a retried fault counts once, when done. */
 	if (ret & (VM_FAULT_RETRY | VM_FAULT_ERROR))
 		return 0;
-	mask = BIT(VMSCOPE_C_FAULTS) |
-	       vmscope_access_ctr[vmscope_fault_access(d->flags)];
-	if (!(d->flags & FAULT_FLAG_USER))
-		mask |= BIT(VMSCOPE_C_FAULTS_KERNEL);
-	if ((ret & VM_FAULT_MAJOR) || (d->flags & FAULT_FLAG_TRIED))
-		mask |= BIT(VMSCOPE_C_FAULTS_MAJOR);
-	vmscope_count(d->mm, 0, d->start, mask);
+	vmscope_count(d->mm, 0, d->start, vmscope_fault_mask(d->flags, ret));
 	return 0;
 }
 
@@ -227,6 +260,41 @@ static struct kretprobe vmscope_hmf_probe = {
 	.kp.symbol_name	= "handle_mm_fault",
 	.entry_handler	= vmscope_hmf_entry,
 	.handler	= vmscope_hmf_ret,
+	.data_size	= sizeof(struct vmscope_hmf),
+};
+
+/* do_swap_page(vmf): follows the faults counted at entry that may not end. */
+static int vmscope_swap_entry(struct kretprobe_instance *ri,
+			      struct pt_regs *regs)
+{
+	struct vm_fault *vmf = (void *)regs_get_kernel_argument(regs, 0);
+	struct vmscope_hmf *d = (void *)ri->data;
+
+	if (!vmscope_fault_settles(vmf->vma))
+		return 1;	/* handle_mm_fault()'s return counts it */
+	d->mm = vmf->vma->vm_mm;
+	d->start = vmf->vma->vm_start;
+	d->flags = vmf->flags;
+	return 0;
+}
+
+static int vmscope_swap_ret(struct kretprobe_instance *ri,
+			    struct pt_regs *regs)
+{
+	vm_fault_t ret = (__force vm_fault_t)regs_return_value(regs);
+	struct vmscope_hmf *d = (void *)ri->data;
+
+	if (ret & (VM_FAULT_RETRY | VM_FAULT_ERROR))
+		vmscope_uncount(d->mm, d->start, vmscope_fault_mask(d->flags, 0));
+	else if ((ret & VM_FAULT_MAJOR) && !(d->flags & FAULT_FLAG_TRIED))
+		vmscope_count(d->mm, 0, d->start, BIT(VMSCOPE_C_FAULTS_MAJOR));
+	return 0;
+}
+
+static struct kretprobe vmscope_swap_probe = {
+	.kp.symbol_name	= "do_swap_page",
+	.entry_handler	= vmscope_swap_entry,
+	.handler	= vmscope_swap_ret,
 	.data_size	= sizeof(struct vmscope_hmf),
 };
 
@@ -273,23 +341,39 @@ static int vmscope_reuse_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
+/* A COW copy: the new-anon-rmap call's (folio, vma, address, ...) in regs. */
+static void vmscope_copy(struct pt_regs *regs)
+{
+	struct vm_area_struct *vma = (void *)regs_get_kernel_argument(regs, 1);
+	const unsigned long mask = BIT(VMSCOPE_C_COW_COPIES);
+
+	if (!vmscope_vma_private(vma))
+		return;
+	vmscope_count(vma->vm_mm, mask, vma->vm_start, mask);
+	vmscope_emit(vma, regs_get_kernel_argument(regs, 2),
+		     VMSCOPE_EVENT_COW_COPY, VMSCOPE_ACCESS_WRITE, 0, 0);
+}
+
+/* At one of the COW path's calls: the arguments are in place. */
+static int vmscope_copy_site_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	vmscope_copy(regs);
+	return 0;
+}
+
+/* The fallback: the function's entry, for calls from the COW path only. */
 static int vmscope_rmap_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	/* At entry the stack pointer points at the return address. */
 	unsigned long caller = *(unsigned long *)kernel_stack_pointer(regs);
-	struct vm_area_struct *vma = (void *)regs_get_kernel_argument(regs, 1);
-	const unsigned long mask = BIT(VMSCOPE_C_COW_COPIES);
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(vmscope_copy_callers); i++)
 		if (caller >= vmscope_copy_callers[i].lo &&
-		    caller < vmscope_copy_callers[i].hi)
+		    caller < vmscope_copy_callers[i].hi) {
+			vmscope_copy(regs);
 			break;
-	if (i == ARRAY_SIZE(vmscope_copy_callers) || !vmscope_vma_private(vma))
-		return 0;
-	vmscope_count(vma->vm_mm, mask, vma->vm_start, mask);
-	vmscope_emit(vma, regs_get_kernel_argument(regs, 2),
-		     VMSCOPE_EVENT_COW_COPY, VMSCOPE_ACCESS_WRITE, 0, 0);
+		}
 	return 0;
 }
 
@@ -337,19 +421,78 @@ static bool vmscope_func_range(unsigned long addr, int slot)
 	return true;
 }
 
+/* A kernel function's address, found the only way a module may. */
+static unsigned long vmscope_sym_addr(const char *name)
+{
+	struct kprobe kp = { .symbol_name = name };
+	unsigned long addr;
+
+	if (register_kprobe(&kp))
+		return 0;
+	addr = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	return addr;
+}
+
 static bool vmscope_copy_callers_init(void)
 {
-	struct kprobe kp = { .symbol_name = "wp_page_copy" };
+	unsigned long addr = vmscope_sym_addr("wp_page_copy");
 	bool ok = false;
 
-	if (!register_kprobe(&kp)) {
-		ok = vmscope_func_range((unsigned long)kp.addr, 1);
-		unregister_kprobe(&kp);
-	}
+	if (addr)
+		ok = vmscope_func_range(addr, 1);
 	if (vmscope_hooks & BIT(VMSCOPE_HOOK_DO_WP_PAGE))
 		ok |= vmscope_func_range((unsigned long)vmscope_kprobes[0].addr,
 					 0);
 	return ok;
+}
+
+/*
+ * The new-anon-rmap function also runs on every first touch of anonymous
+ * memory, where a probe at its entry would cost as much as the rest of the
+ * counting.  So probe the COW path's own calls of it instead: the direct
+ * calls (E8 rel32) in the ranges vmscope_copy_callers_init() found whose
+ * target is that function or, with call depth tracking, its thunk in the
+ * padding just before it.  register_kprobe() refuses an address that is
+ * not an instruction boundary, so a stray E8 byte inside another
+ * instruction is never probed.
+ */
+#define VMSCOPE_COPY_SITES	4
+static struct kprobe vmscope_copy_kps[VMSCOPE_COPY_SITES];
+static int vmscope_ncopy_kps;
+
+static void vmscope_copy_sites_init(void)
+{
+	unsigned long target = vmscope_sym_addr(VMSCOPE_NEW_ANON_RMAP);
+	unsigned long a, dest;
+	int i;
+	s32 rel;
+	u8 op;
+
+	if (!target)
+		return;
+	for (i = 0; i < ARRAY_SIZE(vmscope_copy_callers); i++) {
+		for (a = vmscope_copy_callers[i].lo;
+		     a + 5 <= vmscope_copy_callers[i].hi &&
+		     vmscope_ncopy_kps < VMSCOPE_COPY_SITES; a++) {
+			struct kprobe *kp = &vmscope_copy_kps[vmscope_ncopy_kps];
+
+			if (copy_from_kernel_nofault(&op, (void *)a, 1) ||
+			    op != 0xe8 ||
+			    copy_from_kernel_nofault(&rel, (void *)(a + 1), 4))
+				continue;
+			dest = a + 5 + (long)rel;
+			if (dest > target || target - dest >= 64)
+				continue;
+			memset(kp, 0, sizeof(*kp));
+			kp->addr = (void *)a;
+			kp->pre_handler = vmscope_copy_site_pre;
+			if (!register_kprobe(kp))
+				vmscope_ncopy_kps++;
+		}
+	}
+	if (vmscope_ncopy_kps)
+		vmscope_hooks |= BIT(VMSCOPE_HOOK_COPY_CALLS);
 }
 
 unsigned long vmscope_counters_exact, vmscope_counters_derived;
@@ -367,7 +510,8 @@ static void vmscope_hooks_classify(bool callers)
 		exact |= BIT(VMSCOPE_CTR_COW_FAULTS) |
 			 BIT(VMSCOPE_CTR_COW_ZERO) |
 			 BIT(VMSCOPE_CTR_COW_UNSHARE);
-	if ((h & BIT(VMSCOPE_HOOK_NEW_ANON_RMAP)) && callers)
+	if ((h & BIT(VMSCOPE_HOOK_COPY_CALLS)) ||
+	    ((h & BIT(VMSCOPE_HOOK_NEW_ANON_RMAP)) && callers))
 		exact |= BIT(VMSCOPE_CTR_COW_COPIES);
 	if (h & BIT(VMSCOPE_HOOK_WP_PAGE_REUSE))
 		exact |= BIT(VMSCOPE_CTR_COW_REUSES);
@@ -378,6 +522,11 @@ static void vmscope_hooks_classify(bool callers)
 	vmscope_counters_derived = derived;
 }
 
+static bool vmscope_hook_wanted(int hook)
+{
+	return vmscope_hook_mask & BIT(hook);
+}
+
 /*
  * Attach everything this kernel has.  Never fails the load for a missing
  * hook; only the tables and exit_mmap (without which entries would leak
@@ -385,6 +534,7 @@ static void vmscope_hooks_classify(bool callers)
  */
 int __init vmscope_hooks_init(void)
 {
+	unsigned int maxactive = max(64U, 4 * num_possible_cpus());
 	bool callers;
 	int i, err;
 
@@ -397,8 +547,9 @@ int __init vmscope_hooks_init(void)
 			pr_info("tracepoint %s not found\n", t->name);
 			continue;
 		}
-		if (!(vmscope_hooks & BIT(VMSCOPE_HOOK_EXIT_MMAP)) &&
-		    t->hook != VMSCOPE_HOOK_EXIT_MMAP)
+		if (t->hook != VMSCOPE_HOOK_EXIT_MMAP &&
+		    (!(vmscope_hooks & BIT(VMSCOPE_HOOK_EXIT_MMAP)) ||
+		     !vmscope_hook_wanted(t->hook)))
 			continue;
 		err = tracepoint_probe_register(t->tp, t->probe, t->data);
 		if (err)
@@ -409,15 +560,32 @@ int __init vmscope_hooks_init(void)
 	if (!(vmscope_hooks & BIT(VMSCOPE_HOOK_EXIT_MMAP)))
 		return 0;
 
-	vmscope_hmf_probe.maxactive = max(64U, 4 * num_possible_cpus());
-	err = register_kretprobe(&vmscope_hmf_probe);
-	if (err)
-		pr_info("kretprobe handle_mm_fault: error %d\n", err);
-	else
-		vmscope_hooks |= BIT(VMSCOPE_HOOK_HANDLE_MM_FAULT);
+	/* Before handle_mm_fault: no fault is counted at entry unfollowed. */
+	if (vmscope_hook_wanted(VMSCOPE_HOOK_DO_SWAP_PAGE) &&
+	    vmscope_hook_wanted(VMSCOPE_HOOK_HANDLE_MM_FAULT)) {
+		vmscope_swap_probe.maxactive = maxactive;
+		err = register_kretprobe(&vmscope_swap_probe);
+		if (err) {
+			pr_info("kretprobe do_swap_page: error %d\n", err);
+		} else {
+			vmscope_hooks |= BIT(VMSCOPE_HOOK_DO_SWAP_PAGE);
+			vmscope_settle = true;
+		}
+	}
+	if (vmscope_hook_wanted(VMSCOPE_HOOK_HANDLE_MM_FAULT)) {
+		vmscope_hmf_probe.maxactive = maxactive;
+		err = register_kretprobe(&vmscope_hmf_probe);
+		if (err)
+			pr_info("kretprobe handle_mm_fault: error %d\n", err);
+		else
+			vmscope_hooks |= BIT(VMSCOPE_HOOK_HANDLE_MM_FAULT);
+	}
 
 	/* unmap_vmas first, so that no region outlives its range. */
 	for (i = ARRAY_SIZE(vmscope_kprobes) - 1; i >= 0; i--) {
+		if (!vmscope_hook_wanted(vmscope_kprobe_hook[i]) ||
+		    vmscope_kprobe_hook[i] == VMSCOPE_HOOK_NEW_ANON_RMAP)
+			continue;
 		err = register_kprobe(&vmscope_kprobes[i]);
 		if (err) {
 			pr_info("kprobe %s: error %d\n",
@@ -427,10 +595,22 @@ int __init vmscope_hooks_init(void)
 		vmscope_hooks |= BIT(vmscope_kprobe_hook[i]);
 	}
 	callers = vmscope_copy_callers_init();
+	if (callers && vmscope_hook_wanted(VMSCOPE_HOOK_COPY_CALLS))
+		vmscope_copy_sites_init();
+	/* Without the call sites, the function's entry, filtered by caller. */
+	if (!(vmscope_hooks & BIT(VMSCOPE_HOOK_COPY_CALLS)) &&
+	    vmscope_hook_wanted(VMSCOPE_HOOK_NEW_ANON_RMAP)) {
+		err = register_kprobe(&vmscope_kprobes[2]);
+		if (err)
+			pr_info("kprobe %s: error %d\n", VMSCOPE_NEW_ANON_RMAP,
+				err);
+		else
+			vmscope_hooks |= BIT(VMSCOPE_HOOK_NEW_ANON_RMAP);
+	}
 	vmscope_hooks_classify(callers);
-	pr_info("hooks %#lx, exact counters %#lx, derived %#lx\n",
+	pr_info("hooks %#lx, exact counters %#lx, derived %#lx, %d copy call sites\n",
 		vmscope_hooks, vmscope_counters_exact,
-		vmscope_counters_derived);
+		vmscope_counters_derived, vmscope_ncopy_kps);
 	return 0;
 }
 
@@ -439,11 +619,16 @@ void vmscope_hooks_exit(void)
 {
 	int i;
 
+	for (i = 0; i < vmscope_ncopy_kps; i++)
+		unregister_kprobe(&vmscope_copy_kps[i]);
+	vmscope_ncopy_kps = 0;
 	for (i = 0; i < ARRAY_SIZE(vmscope_kprobes); i++)
 		if (vmscope_hooks & BIT(vmscope_kprobe_hook[i]))
 			unregister_kprobe(&vmscope_kprobes[i]);
 	if (vmscope_hooks & BIT(VMSCOPE_HOOK_HANDLE_MM_FAULT))
 		unregister_kretprobe(&vmscope_hmf_probe);
+	if (vmscope_hooks & BIT(VMSCOPE_HOOK_DO_SWAP_PAGE))
+		unregister_kretprobe(&vmscope_swap_probe);
 	for (i = 0; i < ARRAY_SIZE(vmscope_tps); i++)
 		if (vmscope_hooks & BIT(vmscope_tps[i].hook))
 			tracepoint_probe_unregister(vmscope_tps[i].tp,
@@ -451,11 +636,16 @@ void vmscope_hooks_exit(void)
 						    vmscope_tps[i].data);
 	tracepoint_synchronize_unregister();
 	vmscope_hooks = 0;
+	vmscope_settle = false;
 }
 
 unsigned long vmscope_kretprobe_missed(void)
 {
-	if (!(vmscope_hooks & BIT(VMSCOPE_HOOK_HANDLE_MM_FAULT)))
-		return 0;
-	return vmscope_hmf_probe.nmissed;
+	unsigned long n = 0;
+
+	if (vmscope_hooks & BIT(VMSCOPE_HOOK_HANDLE_MM_FAULT))
+		n += vmscope_hmf_probe.nmissed;
+	if (vmscope_hooks & BIT(VMSCOPE_HOOK_DO_SWAP_PAGE))
+		n += vmscope_swap_probe.nmissed;
+	return n;
 }

@@ -36,6 +36,11 @@ module_param_named(hooks, vmscope_hooks_enable, bool, 0444);
 MODULE_PARM_DESC(hooks,
 		 "Attach the fault and copy-on-write hooks; 0 serves VMAs only, with no work on the fault path (default 1)");
 
+unsigned long vmscope_hook_mask = ~0UL;
+module_param_named(hook_mask, vmscope_hook_mask, ulong, 0444);
+MODULE_PARM_DESC(hook_mask,
+		 "Hooks to try, as VMSCOPE_HOOK_* bits (those vmscope status lists); the counters of a hook left out are unavailable, and exit_mmap is always attached (default all)");
+
 static int __init vmscope_init(void)
 {
 	int err;

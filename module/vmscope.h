@@ -121,7 +121,7 @@ struct vmscope_watch_stats {
 	size_t bytes;
 };
 
-extern unsigned long vmscope_hooks;
+extern unsigned long vmscope_hooks, vmscope_hook_mask;
 extern unsigned long vmscope_counters_exact, vmscope_counters_derived;
 extern unsigned int vmscope_nlisteners;
 
@@ -136,6 +136,8 @@ int vmscope_count_init(unsigned int max_procs, unsigned int max_vmas);
 void vmscope_count_exit_tables(void);
 void vmscope_count(const struct mm_struct *mm, unsigned long proc_mask,
 		   unsigned long vma_start, unsigned long vma_mask);
+void vmscope_uncount(const struct mm_struct *mm, unsigned long vma_start,
+		     unsigned long vma_mask);
 void vmscope_count_unmap(const struct mm_struct *mm, unsigned long start,
 			 unsigned long end);
 void vmscope_count_exit(const struct mm_struct *mm);

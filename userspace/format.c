@@ -85,6 +85,8 @@ static const char *const vs_hooks[] = {
 	[VMSCOPE_HOOK_NEW_ANON_RMAP]	= "new_anon_rmap",
 	[VMSCOPE_HOOK_UNMAP_VMAS]	= "unmap_vmas",
 	[VMSCOPE_HOOK_EXIT_MMAP]	= "exit_mmap",
+	[VMSCOPE_HOOK_DO_SWAP_PAGE]	= "do_swap_page",
+	[VMSCOPE_HOOK_COPY_CALLS]	= "copy_calls",
 };
 
 /* Indexed by enum vmscope_counters. */

@@ -66,8 +66,12 @@ stop_bg() {	# PID OUTFILE
 start_bpftrace() {	# OUTFILE
 	bpftrace -B line -e "$bt" >"$1" 2>&1 &
 	bpid=$!
-	# BEGIN runs once every probe is attached (under TCG: a minute).
-	wait_line "$1" ready 600 || { log "bpftrace did not attach"; cat "$1" >&2; exit 1; }
+	# BEGIN runs once every probe is attached (under TCG: a minute; under
+	# icount several).
+	local t0=$(date +%s)
+	wait_line "$1" ready 1800 || { log "bpftrace did not attach"; cat "$1" >&2; exit 1; }
+	echo "$(($(date +%s) - t0))" >"$1.startup_s"
+	log "bpftrace attached after $(cat "$1.startup_s") s"
 }
 
 run_cfg() {	# CFG ROUND

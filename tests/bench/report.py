@@ -188,15 +188,22 @@ def fault_figures(d):
         for c in FAULT_CFGS[1:]:
             fig[c]['ratio'] = fig[c]['best_ns'] / base['best_ns']
             fig[c]['ratio_cpu'] = fig[c]['best_cpu_ns'] / base['best_cpu_ns']
-        bt = fig['bpftrace']['ratio']
+        # The targets are about slowing the faulting task: its own CPU
+        # time.  The wall time also holds whatever else the VM ran
+        # meanwhile (a watcher's draining and reading, on a 1-CPU VM).
+        bt = fig['bpftrace']['ratio_cpu']
         for c, lim in FAULT_TARGETS.items():
             fig[c]['target'] = lim
-            fig[c]['target_met'] = fig[c]['ratio'] <= lim
-            fig[c]['below_bpftrace'] = fig[c]['ratio'] < bt
+            fig[c]['target_met'] = fig[c]['ratio_cpu'] <= lim
+            fig[c]['below_bpftrace'] = fig[c]['ratio_cpu'] < bt
         out['bench'][m] = fig
     # the watcher's own counts, per round
     out['watcher_rounds'] = [kv(os.path.join(d, 'fault.watcher.%d' % r))
                              for r in range(1, rounds + 1)]
+    out['bpftrace_startup_s'] = [
+        int(open(os.path.join(d, 'fault.bt.%d.startup_s' % r)).read())
+        for r in range(1, rounds + 1)
+        if os.path.exists(os.path.join(d, 'fault.bt.%d.startup_s' % r))]
     # the storm
     w = kv(os.path.join(d, 'storm.watcher'))
     b = kv(os.path.join(d, 'storm.bench'))
@@ -246,10 +253,12 @@ def print_faults(f):
             if c != 'unloaded':
                 line += '   x%.3f  cpu x%.3f' % (x['ratio'], x['ratio_cpu'])
             if c in FAULT_TARGETS:
-                line += '  (target <= %.2f: %s; below bpftrace: %s)' % (
+                line += '  (cpu target <= %.2f: %s; below bpftrace: %s)' % (
                     x['target'], 'met' if x['target_met'] else 'NOT met',
                     'yes' if x['below_bpftrace'] else 'NO')
             p(line)
+    p('  bpftrace took %s s to attach (per round)'
+      % ', '.join(map(str, f['bpftrace_startup_s'])))
     st = f['storm']
     p('Event throughput: a %d ms storm over %d pages (%d faults, %.0f/s), '
       'one watcher of ALL' % (st['storm_ms'], st['storm_pages'],

@@ -25,6 +25,7 @@
  *                     page OFF (default: all of it)
  *   read R [OFF [N]]  read one byte of each such page
  *   dontneed R [OFF [N]]  MADV_DONTNEED those pages
+ *   pageout R [OFF [N]]   MADV_PAGEOUT those pages (to swap, if any)
  *   protect R OFF N PROT  mprotect those pages; PROT is "r", "rw" or "none"
  *   unmap R           munmap the region (its guards stay)
  *   punch R OFF N     munmap N pages of region R from page OFF (the
@@ -336,7 +337,8 @@ static int command(char *line)
 		      r->addr + r->len, r->len / page);
 	} else if (argc >= 2 && (!strcmp(argv[0], "write") ||
 				 !strcmp(argv[0], "read") ||
-				 !strcmp(argv[0], "dontneed"))) {
+				 !strcmp(argv[0], "dontneed") ||
+				 !strcmp(argv[0], "pageout"))) {
 		r = get_region(argv[1]);
 		if (!r || get_range(r, argc - 2, argv + 2, &off, &n)) {
 			reply_err(argv[0]);
@@ -349,6 +351,7 @@ static int command(char *line)
 			reply("ok pages=%zu sum=%lu", n,
 			      do_read(r->addr + off * page, n));
 		} else if (madvise(r->addr + off * page, n * page,
+				   argv[0][0] == 'p' ? MADV_PAGEOUT :
 				   MADV_DONTNEED)) {
 			reply_err("madvise");
 		} else {

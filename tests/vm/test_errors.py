@@ -170,6 +170,64 @@ def _():
                 "loaded with allow_same_user=1)"))
 
 
+@test("unprivileged: a same-user process with more capabilities, as /proc")
+def _():
+    """The capability half of the ptrace check (cap_ptrace_access_check()):
+    a process of the same uid whose permitted set exceeds the caller's
+    effective set is the caller's only if the caller has CAP_SYS_PTRACE
+    in the target's user namespace.  Regression: allow_same_user=1 once
+    let nobody read a same-uid process with an ambient capability.  The
+    other case, nobody's own fake root in a user namespace, is readable:
+    nobody owns that namespace.  Ground truth: nobody's own read of
+    /proc/PID/maps."""
+    need_setpriv()
+    allow = cli_json("status").get("allow_same_user")
+    if not shutil.which("unshare"):
+        raise Skip("unshare not installed")
+    # An ambient capability: sleep keeps CAP_NET_RAW permitted after exec.
+    capped = [a for a in SETPRIV if not a.startswith("--inh-caps")] + [
+        "--inh-caps=-all,+net_raw", "--ambient-caps=+net_raw"]
+    userns = SETPRIV + ["unshare", "-U", "-r"]
+    for what, prefix, want in (("ambient CAP_NET_RAW", capped, "net_raw"),
+                               ("fake root in a user namespace", userns,
+                                None)):
+        p = spawn_sleep(prefix)
+        try:
+            st = read_text(f"/proc/{p.pid}/status")
+            check(f"Uid:\t{NOBODY}\t{NOBODY}\t{NOBODY}" in st,
+                  f"{what}: target does not run as nobody")
+            capprm = int(st.split("CapPrm:\t")[1].split()[0], 16)
+            check(capprm != 0, f"{what}: target has no permitted "
+                  f"capability (CapPrm {capprm:#x}); the test needs one")
+            if want:
+                check(capprm & (1 << 13), f"{what}: CapPrm {capprm:#x} "
+                      "lacks CAP_NET_RAW")
+            proc = run(SETPRIV + ["cat", f"/proc/{p.pid}/maps"])
+            readable = proc.returncode == 0
+            # nobody's fake root: nobody owns that user namespace, so it
+            # has CAP_SYS_PTRACE there, and /proc lets it read.
+            check(readable == (want is None),
+                  f"{what}: /proc/{p.pid}/maps readable by nobody: "
+                  f"{readable}, not as the ptrace rules say")
+            for args in (["maps", p.pid], ["stats", p.pid, "--json"]):
+                res = cli(*args, unpriv=True, timeout=30)
+                name = (f"{what}, allow_same_user={allow}: "
+                        f"{' '.join(map(str, args))}")
+                if readable and allow:
+                    check_eq(res.returncode, 0, name)
+                else:
+                    expect_error(res, 5, name)
+            # watch: refused, or streaming until the timeout
+            if not (readable and allow):
+                expect_error(cli("watch", p.pid, "--json", unpriv=True,
+                                 timeout=30), 5, f"{what}: watch")
+            diag(f"{what}: CapPrm {capprm:#x}; /proc "
+                 f"{'allows' if readable else 'refuses'}; vmscope "
+                 f"{'allows' if readable and allow else 'refuses'}")
+        finally:
+            stop(p)
+
+
 # ---------------------------------------------------------------- pid ns
 
 def need_pidns_tools():

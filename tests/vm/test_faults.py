@@ -253,6 +253,71 @@ def _():
                  + d["faults_exec"], "faults = read + write + exec")
 
 
+class ZramSwap:
+    """A zram swap device for the duration of a test, or Skip."""
+
+    def __enter__(self):
+        if not os.path.exists("/proc/swaps"):
+            raise Skip("this kernel has no swap (CONFIG_SWAP)")
+        if len(read_text("/proc/swaps").splitlines()) > 1:
+            raise Skip("a swap device is already active")
+        if not os.path.exists("/sys/block/zram0"):
+            res = subprocess.run(["modprobe", "zram", "num_devices=1"],
+                                 capture_output=True, text=True)
+            if res.returncode or not os.path.exists("/sys/block/zram0"):
+                raise Skip(f"no zram: {res.stderr.strip()[:120]}")
+        with open("/sys/block/zram0/disksize", "w") as f:
+            f.write("64M")
+        for argv in (["mkswap", "/dev/zram0"], ["swapon", "/dev/zram0"]):
+            res = subprocess.run(argv, capture_output=True, text=True)
+            if res.returncode:
+                self.__exit__()
+                raise Fail(f"{' '.join(argv)}: {res.stderr.strip()}")
+        return self
+
+    def __exit__(self, *exc):
+        subprocess.run(["swapoff", "/dev/zram0"], capture_output=True)
+        with open("/sys/block/zram0/reset", "w") as f:
+            f.write("1")
+
+
+@test("swap-in: the VMA's faults_major is the maj_flt delta of "
+      "/proc/PID/stat, its faults the swapped-out pages")
+def _():
+    """A fault on swapped-out anonymous memory is the one fault on a
+    private anonymous VMA that can be major or be retried: the module
+    counts such faults when they start and follows only do_swap_page() to
+    its end.  MADV_PAGEOUT to a zram swap device, then read every page."""
+    with nl.Vmscope() as s, ZramSwap(), Cow() as w:
+        inf = module_facts(s)
+        need(inf, "faults")
+        r = w.map(N)
+        w.cmd(f"write {r['id']}")
+        w.cmd(f"pageout {r['id']}")
+        present = sum(1 for x in pfns(pagemap(w.pid, r["addr"], N)) if x)
+        swapped = N - present
+        if swapped < N // 2:
+            raise Skip(f"MADV_PAGEOUT swapped out {swapped} of {N} pages")
+        v0 = region_vma(s, w.pid, r, "region")
+        mn0, mj0 = stat_flt(w.pid)
+        w.cmd(f"read {r['id']}")
+        mn1, mj1 = stat_flt(w.pid)
+        v1 = region_vma(s, w.pid, r, "region")
+        d = delta(v1, v0, ["faults", "faults_major", "faults_read"])
+        diag(f"{swapped} of {N} pages swapped out; /proc stat delta "
+             f"min_flt {mn1 - mn0} maj_flt {mj1 - mj0}; VMA delta {d}; "
+             f"hooks {sorted(inf['hook_set'])}")
+        check(mj1 - mj0 > 0, "no major fault in /proc/PID/stat: the "
+              "reads did not swap in")
+        check_eq(d["faults_major"], mj1 - mj0,
+                 "VMA faults_major vs /proc stat maj_flt delta")
+        # One fault per swapped-out page, however the kernel classed it.
+        check_eq(d["faults"], swapped, "VMA faults vs swapped-out pages "
+                 "(pagemap)")
+        check(mn1 - mn0 + mj1 - mj0 >= swapped,
+              "/proc stat min_flt + maj_flt delta < swapped-out pages")
+
+
 def shared_case(kind):
     with nl.Vmscope() as s, Cow() as w:
         inf = module_facts(s)

@@ -93,6 +93,9 @@
  *   faults     completed handle_mm_fault() calls on the VMA (as
  *              mm_account_fault() counts them: retries are not counted,
  *              get_user_pages() faults are), by access and kernel mode;
+ *              with VMSCOPE_HOOK_DO_SWAP_PAGE, one on private anonymous
+ *              memory that then fails (out of memory, SIGBUS) is counted
+ *              too, since only its swap-ins are followed to their end;
  *   faults_major  those that needed I/O;
  * and copy-on-write, per process and per VMA, for private mappings only:
  *   cow_faults   write-protect faults on a private mapping (do_wp_page);
@@ -480,6 +483,13 @@ enum vmscope_features {
  * @VMSCOPE_HOOK_UNMAP_VMAS: kprobe on unmap_vmas(), to forget unmapped ranges
  * @VMSCOPE_HOOK_EXIT_MMAP: tracepoint mmap:exit_mmap, to free a process's
  *	counters
+ * @VMSCOPE_HOOK_DO_SWAP_PAGE: kretprobe on do_swap_page(); with it, a
+ *	fault on anonymous memory is counted when handle_mm_fault() starts,
+ *	and only a swap-in (the one way such a fault can be major or retried)
+ *	is followed to its end (see "Fault and copy-on-write counters")
+ * @VMSCOPE_HOOK_COPY_CALLS: kprobes on the COW path's own calls of the
+ *	new-anon-rmap function, found in its code at load time; when they
+ *	attach, @VMSCOPE_HOOK_NEW_ANON_RMAP is not needed and not attached
  * @__VMSCOPE_HOOK_CNT: number of defined bits
  */
 enum vmscope_hooks {
@@ -491,6 +501,8 @@ enum vmscope_hooks {
 	VMSCOPE_HOOK_NEW_ANON_RMAP,
 	VMSCOPE_HOOK_UNMAP_VMAS,
 	VMSCOPE_HOOK_EXIT_MMAP,
+	VMSCOPE_HOOK_DO_SWAP_PAGE,
+	VMSCOPE_HOOK_COPY_CALLS,
 
 	/* add new hooks above here */
 	__VMSCOPE_HOOK_CNT
