@@ -187,16 +187,20 @@ void vmscope_count(const struct mm_struct *mm, unsigned long proc_mask,
 	int i;
 
 	rcu_read_lock();
-	p = vmscope_proc_get(mm);
-	if (!p)
-		goto out;
-	for_each_set_bit(i, &proc_mask, VMSCOPE_C_NR)
-		atomic64_inc(&p->c[i]);
-	if (!vma_mask)
-		goto out;
-	r = vmscope_region_get(p, vma_start);
-	if (!r)
-		goto out;
+	/* The common case of a VMA-only count: one lookup, not two. */
+	r = !proc_mask ? vmscope_region_find(mm, vma_start) : NULL;
+	if (!r) {
+		p = vmscope_proc_get(mm);
+		if (!p)
+			goto out;
+		for_each_set_bit(i, &proc_mask, VMSCOPE_C_NR)
+			atomic64_inc(&p->c[i]);
+		if (!vma_mask)
+			goto out;
+		r = vmscope_region_get(p, vma_start);
+		if (!r)
+			goto out;
+	}
 	for_each_set_bit(i, &vma_mask, VMSCOPE_C_NR)
 		atomic64_inc(&r->c[i]);
 out:

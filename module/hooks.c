@@ -15,6 +15,7 @@
  * faulting code holds its lock, which is while the handler runs.
  */
 #include <linux/file.h>
+#include <linux/hugetlb_inline.h>
 #include <linux/kprobes.h>
 #include <linux/mm.h>
 #include <linux/ptrace.h>

@@ -188,9 +188,14 @@ def _():
     capped = [a for a in SETPRIV if not a.startswith("--inh-caps")] + [
         "--inh-caps=-all,+net_raw", "--ambient-caps=+net_raw"]
     userns = SETPRIV + ["unshare", "-U", "-r"]
-    for what, prefix, want in (("ambient CAP_NET_RAW", capped, "net_raw"),
-                               ("fake root in a user namespace", userns,
-                                None)):
+    cases = [("ambient CAP_NET_RAW", capped, "net_raw")]
+    res = run(userns + ["true"])
+    if res.returncode == 0:
+        cases.append(("fake root in a user namespace", userns, None))
+    else:
+        diag("no user namespace for nobody here (7.2's minimal config "
+             f"has none): {res.stderr.strip()[:100]}; that case left out")
+    for what, prefix, want in cases:
         p = spawn_sleep(prefix)
         try:
             st = read_text(f"/proc/{p.pid}/status")

@@ -567,8 +567,9 @@ enum vmscope_counters {
  * @VMSCOPE_INFO_A_EVENTS_DROPPED: u64, events lost because a CPU's buffer
  *	was full
  * @VMSCOPE_INFO_A_LISTENERS: u32, sockets watching now
- * @VMSCOPE_INFO_A_KRETPROBE_MISSED: u64, handle_mm_fault() calls the
- *	kretprobe missed (no free instance), so per-VMA faults undercount
+ * @VMSCOPE_INFO_A_KRETPROBE_MISSED: u64, handle_mm_fault() and
+ *	do_swap_page() calls the kretprobes missed (no free instance), so
+ *	per-VMA faults may be off by as many
  * @VMSCOPE_INFO_A_PAD: padding for 64-bit attributes, never meaningful
  */
 enum vmscope_info_attrs {
