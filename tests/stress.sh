@@ -31,6 +31,7 @@ logs=$top/.build/stress
 mkdir -p "$logs"
 pass=0
 fail=0
+skip=0
 summaries=()
 start=$(date +%s)
 make -s -C tests/progs >/dev/null || { echo "not ok - tests/progs build"; exit 1; }
@@ -50,13 +51,19 @@ for lane in $lanes; do
 		fi
 	} 2>&1 | tee "$log"
 	p=$(grep -E '^ok [0-9]+' "$log" | grep -vc '# SKIP')
+	k=$(grep -E '^ok [0-9]+' "$log" | grep -c '# SKIP')
 	f=$(grep -cE '^not ok' "$log")
 	pass=$((pass + p))
+	skip=$((skip + k))
 	fail=$((fail + f))
 	s=$(grep '^stress: ' "$log" | tail -n 1)
 	summaries+=("${s:-stress: lane=$lane (no summary)} wall=$(($(date +%s) - t0))s")
 done
 echo "# ---- check-stress summary (seed $seed, $(($(date +%s) - start)) s)"
 printf '%s\n' "${summaries[@]}"
-echo "$pass passed, $fail failed"
+if [ "$skip" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
 [ "$fail" -eq 0 ]

@@ -29,7 +29,9 @@ log() { echo "bench: $*" >&2; }
 # kprobes are perf's, which refuse a function ftrace cannot trace (6.12's
 # wp_page_reuse() is one; the module's register_kprobe() can probe it):
 # only those in available_filter_functions.
-traceable() { grep -qE "^$1( |\$)" /sys/kernel/tracing/available_filter_functions; }
+# The file is slow to read (every line a kallsyms lookup): read it once.
+cp /sys/kernel/tracing/available_filter_functions "$out/traceable"
+traceable() { grep -qE "^$1( |\$)" "$out/traceable"; }
 bt="BEGIN { printf(\"ready\\n\"); }
 tracepoint:exceptions:page_fault_user { @fault_user[pid] = count(); }
 tracepoint:exceptions:page_fault_kernel { @fault_kernel[pid] = count(); }
