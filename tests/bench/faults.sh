@@ -61,9 +61,19 @@ start_watcher() {	# OUTFILE
 	wait_line "$1" watching 60 || { log "watcher did not start"; cat "$1" >&2; exit 1; }
 }
 
-stop_bg() {	# PID OUTFILE
+stop_bg() {	# PID OUTFILE: SIGINT, then at most 120 s for it to end
+	local i
 	if ! kill -INT "$1"; then
 		log "it had exited: $(cat "$2")"
+		exit 1
+	fi
+	for i in $(seq 1200); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		kill -KILL "$1"
+		log "pid $1 did not end within 120 s of SIGINT: $(cat "$2")"
 		exit 1
 	fi
 	wait "$1" || true
@@ -74,8 +84,16 @@ start_bpftrace() {	# OUTFILE
 	bpid=$!
 	# BEGIN runs once every probe is attached (under TCG: a minute; under
 	# icount several).
-	local t0=$(date +%s)
-	wait_line "$1" ready 1800 "$bpid" || { log "bpftrace did not attach"; cat "$1" >&2; exit 1; }
+	local t0=$(date +%s) i
+	for i in $(seq 60); do
+		wait_line "$1" ready 30 "$bpid" && break
+		kill -0 "$bpid" 2>/dev/null || break
+		log "bpftrace not attached after $(($(date +%s) - t0)) s:" \
+		    "state $(cut -d' ' -f3 "/proc/$bpid/stat" 2>/dev/null)," \
+		    "wchan $(cat "/proc/$bpid/wchan" 2>/dev/null)," \
+		    "output: $(tail -n 2 "$1" | tr '\n' ' ')"
+	done
+	grep -q '^ready' "$1" || { log "bpftrace did not attach"; cat "$1" >&2; exit 1; }
 	echo "$(($(date +%s) - t0))" >"$1.startup_s"
 	log "bpftrace attached after $(cat "$1.startup_s") s"
 }

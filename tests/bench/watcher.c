@@ -259,6 +259,16 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/*
+	 * Ask INFO on a socket of its own: the watching one may still hold
+	 * a full buffer of events, which would make the kernel drop the
+	 * reply and its ack (ENOBUFS) and leave us waiting forever.
+	 * Closing it ends the subscription.
+	 */
+	close(fd);
+	fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC);
+	if (fd < 0)
+		die("socket");
 	memset(&in, 0, sizeof(in));
 	in.family = family;
 	req_init(&r);
