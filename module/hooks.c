@@ -75,7 +75,7 @@ void vmscope_event_fill(struct vmscope_event *ev, struct vm_area_struct *vma,
 	ev->flags = flags;
 	ev->vma_start = vma->vm_start;
 	ev->vma_end = vma->vm_end;
-	ev->vma_flags = vmscope_vma_flags(vma);
+	ev->vm_flags = vma->vm_flags;
 	ev->name = NULL;
 	ev->file = NULL;
 	if (vma->vm_file)

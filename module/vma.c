@@ -87,15 +87,20 @@ void __init vmscope_vma_init(void)
 }
 
 /* Visits only the few bits that are set, not the whole table. */
-u64 vmscope_vma_flags(const struct vm_area_struct *vma)
+u64 vmscope_vm_flags_uapi(unsigned long vm_flags)
 {
-	unsigned long vm = vma->vm_flags & vmscope_vm_known;
+	unsigned long vm = vm_flags & vmscope_vm_known;
 	u64 flags = 0;
 	int bit;
 
 	for_each_set_bit(bit, &vm, BITS_PER_LONG)
 		flags |= BIT_ULL(vmscope_vm_bit[bit]);
 	return flags;
+}
+
+u64 vmscope_vma_flags(const struct vm_area_struct *vma)
+{
+	return vmscope_vm_flags_uapi(vma->vm_flags);
 }
 
 /* Room for a path; d_path() fails with -ENAMETOOLONG beyond it. */

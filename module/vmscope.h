@@ -92,7 +92,7 @@ struct vmscope_count_stats {
  * @ip: user instruction pointer, 0 if not a user-mode fault
  * @vma_start: the VMA hit, as it was during the fault
  * @vma_end: its end
- * @vma_flags: its VMSCOPE_VMA_F_* bits
+ * @vm_flags: its vm_flags, made VMSCOPE_VMA_F_* bits off the fault path
  * @file: its file, referenced, or NULL; the drain resolves the path
  * @name: its constant name if it has no file, or NULL
  * @tgid: faulting process, in the initial pid namespace (0: remote GUP)
@@ -106,7 +106,8 @@ struct vmscope_count_stats {
 struct vmscope_event {
 	u64 time;
 	u64 addr, ip;
-	u64 vma_start, vma_end, vma_flags;
+	u64 vma_start, vma_end;
+	unsigned long vm_flags;
 	struct file *file;
 	const char *name;
 	u32 tgid, tid;
@@ -178,6 +179,7 @@ static inline bool vmscope_watch_available(void)
 
 /* vma.c */
 u64 vmscope_vma_flags(const struct vm_area_struct *vma);
+u64 vmscope_vm_flags_uapi(unsigned long vm_flags);
 const char *vmscope_vma_literal_name(struct vm_area_struct *vma);
 int vmscope_put_name(struct sk_buff *skb, int attrtype, const char *name,
 		     bool path);

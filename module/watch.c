@@ -226,7 +226,8 @@ static int vmscope_event_put(struct sk_buff *skb, struct vmscope_listener *l,
 			      VMSCOPE_EVENT_A_PAD) ||
 	    nla_put_u64_64bit(skb, VMSCOPE_EVENT_A_VMA_END, ev->vma_end,
 			      VMSCOPE_EVENT_A_PAD) ||
-	    nla_put_u64_64bit(skb, VMSCOPE_EVENT_A_VMA_FLAGS, ev->vma_flags,
+	    nla_put_u64_64bit(skb, VMSCOPE_EVENT_A_VMA_FLAGS,
+			      vmscope_vm_flags_uapi(ev->vm_flags),
 			      VMSCOPE_EVENT_A_PAD) ||
 	    (name && vmscope_put_name(skb, VMSCOPE_EVENT_A_VMA_NAME, name,
 				      is_path)) ||
