@@ -56,8 +56,14 @@ campaign() {
 	rc=$?
 	com <"$tmp/$name.out"
 	tap $rc "$name ($(($(date +%s) - t0)) s)"
+	# A campaign that could not run part of itself says so: a skip.
+	while read -r why; do
+		n=$((n + 1))
+		echo "ok $n - $lane: $name: $why # SKIP"
+	done < <(sed -n 's/^[a-z]*: SKIP \(.*\)/\1/p' "$tmp/$name.out")
 	s=$(new_splats "$m")
-	[ -z "$s" ] || echo "$s" | head -n 60 | com
+	# The whole report, not only its matching lines: which lock, where.
+	[ -z "$s" ] || dmesg | tail -n +"$((m + 1))" | head -n 200 | com
 	[ -z "$s" ]
 	tap $? "$name: no new kernel splat"
 }

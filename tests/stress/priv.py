@@ -69,9 +69,20 @@ def main():
     tpids = {k: p.pid for k, p in targets.items()}
     kthread = 2     # kthreadd, in the initial pid namespace
     args = [str(p) for p in tpids.values()] + ["1", str(kthread)]
+    # vng's minimal config (the debug lane's) has no CONFIG_USER_NS: the
+    # actors that need one cannot exist there.  Reported, not counted.
+    actors = dict(ACTORS)
+    userns = subprocess.run(["unshare", "-U", "-r", "true"],
+                            capture_output=True, text=True)
+    if userns.returncode:
+        skipped = [k for k, v in ACTORS.items() if "-U" in v]
+        for k in skipped:
+            del actors[k]
+        print(f"priv: SKIP {' '.join(skipped)}: no user namespace here "
+              f"({userns.stderr.strip()[:80]})")
     try:
         for rnd in range(rounds):
-            for name, argv in ACTORS.items():
+            for name, argv in actors.items():
                 res = subprocess.run(argv + args, capture_output=True,
                                      text=True, timeout=600)
                 if res.returncode:

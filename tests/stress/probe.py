@@ -26,10 +26,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import nl  # noqa: E402
 
 
+# x86-64's vsyscall gate page: maps prints it (vsyscall=xonly, the debug
+# lane's), but it is no VMA of the process, and vmscope never lists it.
+GATE_MIN = 0xffff800000000000
+
+
 def proc_ranges(pid):
     with open(f"/proc/{pid}/maps") as f:
-        return [tuple(int(x, 16) for x in line.split()[0].split("-"))
-                for line in f]
+        ranges = [tuple(int(x, 16) for x in line.split()[0].split("-"))
+                  for line in f]
+    return [r for r in ranges if r[0] < GATE_MIN]
 
 
 PF_KTHREAD = 0x00200000
