@@ -208,6 +208,36 @@ out:
 }
 
 /**
+ * vmscope_count_found - vmscope_count() into existing entries only
+ * @mm: the address space
+ * @proc_mask: VMSCOPE_C_* counters of the process to bump, as bits
+ * @vma_start: start of the VMA the event hit
+ * @vma_mask: VMSCOPE_C_* counters of that VMA to bump
+ *
+ * For a hook that may run as an NMI (an int3 kprobe): lock-free lookups
+ * and atomics, never an insert.  An event whose entries are missing was
+ * already counted as overflow by the hook that should have made them.
+ */
+void vmscope_count_found(const struct mm_struct *mm, unsigned long proc_mask,
+			 unsigned long vma_start, unsigned long vma_mask)
+{
+	struct vmscope_proc_ent *p;
+	struct vmscope_region *r;
+	int i;
+
+	rcu_read_lock();
+	p = vmscope_proc_find(mm);
+	if (p)
+		for_each_set_bit(i, &proc_mask, VMSCOPE_C_NR)
+			atomic64_inc(&p->c[i]);
+	r = vmscope_region_find(mm, vma_start);
+	if (r)
+		for_each_set_bit(i, &vma_mask, VMSCOPE_C_NR)
+			atomic64_inc(&r->c[i]);
+	rcu_read_unlock();
+}
+
+/**
  * vmscope_uncount - take back what vmscope_count() counted for a VMA
  * @mm: the address space
  * @vma_start: start of the VMA the event hit

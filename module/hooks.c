@@ -67,7 +67,12 @@ void vmscope_event_fill(struct vmscope_event *ev, struct vm_area_struct *vma,
 			unsigned long addr, u8 kind, u8 access, u8 flags,
 			unsigned long ip)
 {
-	ev->time = ktime_get_ns();
+	/*
+	 * The NMI-safe clock: a probe that is not on a function entry is an
+	 * int3, whose handler runs as an NMI, where ktime_get_ns()'s seqcount
+	 * could spin on a writer it interrupted.
+	 */
+	ev->time = ktime_get_mono_fast_ns();
 	ev->addr = addr;
 	ev->ip = ip;
 	ev->kind = kind;
@@ -342,7 +347,12 @@ static int vmscope_reuse_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-/* A COW copy: the new-anon-rmap call's (folio, vma, address, ...) in regs. */
+/*
+ * A COW copy: the new-anon-rmap call's (folio, vma, address, ...) in regs.
+ * At a call site this runs from int3, that is as an NMI: so it only finds
+ * the entries do_wp_page()'s probe made for this fault a moment before,
+ * and never takes vmscope_tab_lock to insert one.
+ */
 static void vmscope_copy(struct pt_regs *regs)
 {
 	struct vm_area_struct *vma = (void *)regs_get_kernel_argument(regs, 1);
@@ -350,7 +360,7 @@ static void vmscope_copy(struct pt_regs *regs)
 
 	if (!vmscope_vma_private(vma))
 		return;
-	vmscope_count(vma->vm_mm, mask, vma->vm_start, mask);
+	vmscope_count_found(vma->vm_mm, mask, vma->vm_start, mask);
 	vmscope_emit(vma, regs_get_kernel_argument(regs, 2),
 		     VMSCOPE_EVENT_COW_COPY, VMSCOPE_ACCESS_WRITE, 0, 0);
 }

@@ -137,6 +137,8 @@ int vmscope_count_init(unsigned int max_procs, unsigned int max_vmas);
 void vmscope_count_exit_tables(void);
 void vmscope_count(const struct mm_struct *mm, unsigned long proc_mask,
 		   unsigned long vma_start, unsigned long vma_mask);
+void vmscope_count_found(const struct mm_struct *mm, unsigned long proc_mask,
+			 unsigned long vma_start, unsigned long vma_mask);
 void vmscope_uncount(const struct mm_struct *mm, unsigned long vma_start,
 		     unsigned long vma_mask);
 void vmscope_count_unmap(const struct mm_struct *mm, unsigned long start,
