@@ -65,7 +65,7 @@ def main():
     pids |= {int(d) for d in os.listdir("/proc")
              if d.isdigit() and not kthread(d)}
     me = os.getpid()
-    with nl.Vmscope() as s, nl.Vmscope() as w:
+    with nl.Vmscope() as s:
         for pid in sorted(pids):
             r = {"pid": pid, "ext": {}, "kthread": kthread(pid)}
             try:
@@ -106,15 +106,19 @@ def main():
             r["proc_get"] = err
             if err:
                 r["ext"]["proc_get"] = rep.ext_msg
-            # Each WATCH replaces the socket's earlier subscription.
-            err, rep = req(w, nl.UAPI["VMSCOPE_CMD_WATCH"],
-                           nl.u32(nl.UAPI["VMSCOPE_WATCH_A_PID"], pid))
+            # A socket per WATCH: a watched fault storm can fill a
+            # socket's buffer, and the next request's ack with it
+            # (ENOBUFS).  Closing the socket ends the subscription.
+            with nl.Vmscope() as w:
+                err, rep = req(w, nl.UAPI["VMSCOPE_CMD_WATCH"],
+                               nl.u32(nl.UAPI["VMSCOPE_WATCH_A_PID"], pid))
             r["watch"] = err
             if err:
                 r["ext"]["watch"] = rep.ext_msg
             print(json.dumps(r), flush=True)
-        err, rep = req(w, nl.UAPI["VMSCOPE_CMD_WATCH"],
-                       nl.attr(nl.UAPI["VMSCOPE_WATCH_A_ALL"], b""))
+        with nl.Vmscope() as w:
+            err, rep = req(w, nl.UAPI["VMSCOPE_CMD_WATCH"],
+                           nl.attr(nl.UAPI["VMSCOPE_WATCH_A_ALL"], b""))
         print(json.dumps({"watch_all": err, "watch_all_ext": rep.ext_msg,
                           "uid": os.getuid(), "me": me,
                           "pidns": os.readlink("/proc/self/ns/pid")}))
