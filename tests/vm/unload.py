@@ -3,8 +3,11 @@
 """Unload under load: CYCLES times, insmod the module, start a fault storm
 (tests/progs/cow), a watcher of it and a dumper of its VMAs (tests/vm/nl.py,
 each in its own process, reconnecting whenever the family comes back), let
-them run, then rmmod while they still do.  rmmod may be refused with EBUSY
-while a dump holds a reference: that is a clean refusal, retried.  The
+them run, then rmmod while they still do.  rmmod may be refused while a
+dump or a request holds a reference on the module: kmod's own check says
+"in use", and if the reference is taken after that check, the kernel's
+delete_module() says EAGAIN ("Resource temporarily unavailable").  Both
+are clean refusals, retried.  The
 caller (tests/guest.sh) looks for splats in dmesg.
 
 Usage: unload.py KO CYCLES   (as root, the module not loaded)
@@ -77,7 +80,9 @@ def rmmod(deadline=30):
                            text=True)
         if r.returncode == 0:
             return busy, None
-        if "in use" not in r.stderr and "busy" not in r.stderr.lower():
+        why = r.stderr.lower()
+        if not any(w in why for w in ("in use", "busy",
+                                      "temporarily unavailable")):
             return busy, r.stderr.strip()
         busy += 1
         if time.monotonic() > t:
@@ -121,7 +126,7 @@ def main():
         shutil.rmtree(d, ignore_errors=True)
         working = all(e + n > 0 for e, n, _ in before)
         print(f"# cycle {i}: rmmod {'ok' if not err else err} "
-              f"(EBUSY retries {busy}); module gone {gone}; clients and "
+              f"(refusals retried {busy}); module gone {gone}; clients and "
               f"storm alive at rmmod: {alive}; (events, dumps, errors) "
               f"per client before it: {before}", flush=True)
         if not working:
