@@ -7,8 +7,8 @@ them run, then rmmod while they still do.  rmmod may be refused while a
 dump or a request holds a reference on the module: kmod's own check says
 "in use", and if the reference is taken after that check, the kernel's
 delete_module() says EAGAIN ("Resource temporarily unavailable").  Both
-are clean refusals, retried.  The
-caller (tests/guest.sh) looks for splats in dmesg.
+are clean refusals, retried.  The caller (tests/guest.sh) looks for splats
+in dmesg.
 
 Usage: unload.py KO CYCLES   (as root, the module not loaded)
 Prints one "# " line per cycle; exits 0 iff every cycle loaded, unloaded
