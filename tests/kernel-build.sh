@@ -28,13 +28,15 @@ mainline)
 	;;
 debug)
 	pkg=linux-source-6.12
-	# The hardening lanes (tests/stress.sh): every report they look for.
+	# The hardening lanes (tests/stress.sh): every report they look for,
+	# and user namespaces for the privilege campaign's fake-root actors.
 	extra=(CONFIG_KASAN=y CONFIG_KASAN_GENERIC=y
 	       CONFIG_KASAN_INLINE=y CONFIG_PROVE_LOCKING=y CONFIG_PROVE_RCU=y
 	       CONFIG_DEBUG_ATOMIC_SLEEP=y CONFIG_DEBUG_KMEMLEAK=y
 	       CONFIG_DEBUG_KMEMLEAK_DEFAULT_OFF=n
 	       CONFIG_DEBUG_KMEMLEAK_MEM_POOL_SIZE=65536
-	       CONFIG_KRETPROBES=y CONFIG_DEBUG_FS=y)
+	       CONFIG_KRETPROBES=y CONFIG_DEBUG_FS=y
+	       CONFIG_USER_NS=y)
 	items=("${base[@]}" "${extra[@]}")
 	;;
 *)

@@ -69,8 +69,9 @@ def main():
     tpids = {k: p.pid for k, p in targets.items()}
     kthread = 2     # kthreadd, in the initial pid namespace
     args = [str(p) for p in tpids.values()] + ["1", str(kthread)]
-    # vng's minimal config (the debug lane's) has no CONFIG_USER_NS: the
-    # actors that need one cannot exist there.  Reported, not counted.
+    # A kernel without CONFIG_USER_NS (vng's minimal config, which the
+    # debug lane adds it to) cannot host these actors.  Reported, not
+    # counted.
     actors = dict(ACTORS)
     userns = subprocess.run(["unshare", "-U", "-r", "true"],
                             capture_output=True, text=True)
