@@ -12,12 +12,15 @@
  *	stable VMA unchanged, never show a VMA crossing a zone edge, and
  *	honour its filter.  Prints "dumps=N layouts=L vmas=V queries=Q
  *	seconds=S rate=R/s"; exits 1 on the first violation.
- *   stress lifetimes SECONDS
+ *   stress lifetimes SECONDS MIN_FORKS
  *	A fork/exec/exit storm (children with 300 VMAs that exit or exec
  *	soon) while two threads dump and query the newest pids, closing the
  *	socket mid-dump now and then, and two threads watch them.  Every
  *	reply must be a complete ordered list or a documented error with an
- *	extack message (ESRCH when the target went away).
+ *	extack message (ESRCH when the target went away).  The storm runs
+ *	SECONDS and at least MIN_FORKS forks (a KASAN kernel forks slowly).
+ *	It fails if no dump ever saw its target go away, or no watcher ever
+ *	got an event: then it tested nothing.
  *   stress clients SECONDS
  *	Clients that survive the module going away and coming back (module
  *	cycles): dumps, PROC_GET, a watcher and a fault storm, re-resolving
@@ -393,7 +396,11 @@ static int mode_dumps(int argc, char **argv)
 
 static atomic_long n_complete, n_esrch, n_esrch_mid, n_cut, n_other,
 		   n_watch_ok, n_watch_err, n_events, n_queries;
-static atomic_long *n_forks;	/* shared with the storm process */
+/* Shared with the storm process: its fork count and newest child. */
+static struct {
+	atomic_long forks;
+	atomic_int last_pid;
+} *lt_shared;
 
 static void make_vmas(int n)
 {
@@ -410,13 +417,13 @@ static void make_vmas(int n)
 }
 
 /* The storm: keeps ~8 short-lived children, which exit, exec or fork. */
-static void storm(double until, const char *self)
+static void storm(double until, long min_forks, const char *self)
 {
 	uint64_t rs = getpid() * 2654435761ULL + 1;
 	int live = 0;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	while (now() < until) {
+	while (now() < until || atomic_load(&lt_shared->forks) < min_forks) {
 		pid_t c;
 
 		while (live < 8) {
@@ -439,7 +446,8 @@ static void storm(double until, const char *self)
 				_exit(0);
 			}
 			live++;
-			atomic_fetch_add(n_forks, 1);
+			atomic_store(&lt_shared->last_pid, c);
+			atomic_fetch_add(&lt_shared->forks, 1);
 		}
 		if (waitpid(-1, NULL, 0) > 0)
 			live--;
@@ -449,19 +457,15 @@ static void storm(double until, const char *self)
 	_exit(0);
 }
 
+/*
+ * One of the storm's newest pids: a live child, a grandchild, one that just
+ * exited.  Not /proc/sys/kernel/ns_last_pid: that needs
+ * CONFIG_CHECKPOINT_RESTORE, which the debug lane's kernel lacks.
+ */
 static uint32_t recent_pid(uint64_t *rs)
 {
-	char buf[32];
-	int fd = open("/proc/sys/kernel/ns_last_pid", O_RDONLY);
-	ssize_t n;
-	long last;
+	long last = atomic_load(&lt_shared->last_pid);
 
-	if (fd < 0)
-		return 1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	last = atol(buf);
 	last -= xrand(rs) % 24;
 	return last > 1 ? last : 1;
 }
@@ -602,25 +606,30 @@ static int mode_lifetimes(int argc, char **argv)
 {
 	pthread_t th[4];
 	double t0 = now(), secs;
+	long min_forks;
 	char self[4096];
 	ssize_t n;
 	pid_t s;
 	int i;
 
-	if (argc != 1)
-		die("usage: stress lifetimes SECONDS");
+	if (argc != 2)
+		die("usage: stress lifetimes SECONDS MIN_FORKS");
 	secs = atof(argv[0]);
+	min_forks = atol(argv[1]);
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n < 0)
 		die("readlink: %s", strerror(errno));
 	self[n] = 0;
-	n_forks = mmap(NULL, page, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (n_forks == MAP_FAILED)
+	lt_shared = mmap(NULL, page, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (lt_shared == MAP_FAILED)
 		die("mmap: %s", strerror(errno));
 	s = fork();
 	if (!s)
-		storm(t0 + secs, self);
+		storm(t0 + secs, min_forks, self);
+	/* The clients start on the storm's pids, not on pid 1. */
+	while (!atomic_load(&lt_shared->last_pid))
+		usleep(1000);
 	for (i = 0; i < 2; i++) {
 		pthread_create(&th[i], NULL, lt_dumper, (void *)(uintptr_t)(i + 1));
 		pthread_create(&th[2 + i], NULL, lt_watcher, (void *)(uintptr_t)(i + 1));
@@ -630,13 +639,17 @@ static int mode_lifetimes(int argc, char **argv)
 	for (i = 0; i < 4; i++)
 		pthread_join(th[i], NULL);
 	printf("forks=%ld dumps_complete=%ld dumps_esrch=%ld dumps_esrch_mid=%ld dumps_cut=%ld dumps_other=%ld queries=%ld watches=%ld watch_errors=%ld events=%ld seconds=%.1f\n",
-	       atomic_load(n_forks), atomic_load(&n_complete),
+	       atomic_load(&lt_shared->forks), atomic_load(&n_complete),
 	       atomic_load(&n_esrch), atomic_load(&n_esrch_mid),
 	       atomic_load(&n_cut), atomic_load(&n_other),
 	       atomic_load(&n_queries), atomic_load(&n_watch_ok),
 	       atomic_load(&n_watch_err), atomic_load(&n_events), now() - t0);
 	if (!atomic_load(&n_complete) || !atomic_load(&n_watch_ok))
 		die("the storm starved the clients: nothing completed");
+	if (!atomic_load(&n_esrch) && !atomic_load(&n_esrch_mid))
+		die("no dump ever saw its target exit");
+	if (!atomic_load(&n_events))
+		die("no watcher ever got an event of a storm child");
 	return 0;
 }
 

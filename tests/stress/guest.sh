@@ -104,7 +104,8 @@ echo "# boot log: $(dmesg | grep -cE "$splats") splat lines before any module lo
 insmod "$ko"
 tap $? "insmod $ko"
 campaign races /usr/bin/python3 tests/stress/races.py "$dumps"
-campaign lifetimes $progs/stress lifetimes "$secs"
+# At least 3 forks a second of storm, however slowly the kernel forks.
+campaign lifetimes $progs/stress lifetimes "$secs" $((secs * 3))
 campaign fuzz $progs/fuzz -s "$seed" -n "$fuzz_n" -t 4 -p "$$"
 campaign privileges /usr/bin/python3 tests/stress/priv.py 1
 unload
