@@ -32,7 +32,6 @@
  * Each mode ends with one summary line of key=value pairs.
  */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
