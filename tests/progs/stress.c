@@ -427,6 +427,13 @@ static void storm(double until, long min_forks, const char *self)
 
 		while (live < 8) {
 			c = fork();
+			/*
+			 * With children left, a failed fork waits for one to
+			 * exit; with none, it would fail forever, short of the
+			 * fork floor.
+			 */
+			if (c < 0 && !live)
+				die("fork, with no child left: %s", strerror(errno));
 			if (c < 0)
 				break;
 			if (!c) {
@@ -627,8 +634,11 @@ static int mode_lifetimes(int argc, char **argv)
 	if (!s)
 		storm(t0 + secs, min_forks, self);
 	/* The clients start on the storm's pids, not on pid 1. */
-	while (!atomic_load(&lt_shared->last_pid))
+	while (!atomic_load(&lt_shared->last_pid)) {
+		if (waitpid(s, NULL, WNOHANG) == s)
+			die("the storm ended before its first fork");
 		usleep(1000);
+	}
 	for (i = 0; i < 2; i++) {
 		pthread_create(&th[i], NULL, lt_dumper, (void *)(uintptr_t)(i + 1));
 		pthread_create(&th[2 + i], NULL, lt_watcher, (void *)(uintptr_t)(i + 1));
