@@ -12,6 +12,7 @@
 #include <linux/version.h>
 #include <linux/fs.h>
 #include <linux/capability.h>
+#include <linux/ftrace.h>
 #include <linux/mm.h>
 #include <linux/ptrace.h>
 #include <linux/rcupdate.h>
@@ -135,6 +136,30 @@ static inline bool vmscope_task_dumpable(struct task_struct *task,
 #define VMSCOPE_NEW_ANON_RMAP	"folio_add_new_anon_rmap"
 #else
 #define VMSCOPE_NEW_ANON_RMAP	"page_add_new_anon_rmap"
+#endif
+
+/*
+ * The arguments of a function an ftrace_ops hooks, at its entry.  With
+ * DYNAMIC_FTRACE_WITH_ARGS (x86 since 5.x) ftrace saves them even without
+ * FTRACE_OPS_FL_SAVE_REGS, which is what makes such a hook cheaper than a
+ * kprobe.  6.12 has an accessor; 6.1's struct ftrace_regs is a pt_regs.
+ * Without WITH_ARGS the hooks fall back to kprobes.
+ */
+#ifdef CONFIG_DYNAMIC_FTRACE_WITH_ARGS
+#define VMSCOPE_HAVE_FTRACE_ARGS	true
+#ifdef ftrace_regs_get_argument
+#define vmscope_ftrace_arg(fregs, n)	ftrace_regs_get_argument(fregs, n)
+#else
+#define vmscope_ftrace_arg(fregs, n) \
+	regs_get_kernel_argument(&(fregs)->regs, n)
+#endif
+#else
+#define VMSCOPE_HAVE_FTRACE_ARGS	false
+static inline unsigned long vmscope_ftrace_arg(struct ftrace_regs *fregs,
+					       unsigned int n)
+{
+	return 0;
+}
 #endif
 
 /*

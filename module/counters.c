@@ -40,6 +40,8 @@ struct vmscope_proc_ent {
 struct vmscope_region {
 	struct hlist_node node;
 	struct list_head plist;
+	/* Its process: freed after it, so valid wherever it is found. */
+	struct vmscope_proc_ent *proc;
 	const struct mm_struct *mm;
 	unsigned long start;
 	atomic64_t c[VMSCOPE_C_NR];
@@ -78,8 +80,13 @@ static struct hlist_head *vmscope_region_bucket(const struct mm_struct *mm,
 					      vmscope_region_bits)];
 }
 
-/* Callers hold rcu_read_lock() or vmscope_tab_lock. */
-static struct vmscope_proc_ent *vmscope_proc_find(const struct mm_struct *mm)
+/*
+ * Callers are in an RCU read side (any flavour) or hold vmscope_tab_lock.
+ * Inlined: the fault path makes up to four lookups per fault, and a call's
+ * return thunk and call-depth accounting cost about as much as the lookup.
+ */
+static __always_inline struct vmscope_proc_ent *
+vmscope_proc_find(const struct mm_struct *mm)
 {
 	struct vmscope_proc_ent *p;
 
@@ -90,8 +97,8 @@ static struct vmscope_proc_ent *vmscope_proc_find(const struct mm_struct *mm)
 	return NULL;
 }
 
-static struct vmscope_region *vmscope_region_find(const struct mm_struct *mm,
-						  unsigned long start)
+static __always_inline struct vmscope_region *
+vmscope_region_find(const struct mm_struct *mm, unsigned long start)
 {
 	struct vmscope_region *r;
 
@@ -108,17 +115,12 @@ static void vmscope_reset(atomic64_t *c, int n)
 		atomic64_set(&c[n], 0);
 }
 
-/*
- * The entry of @mm, created on first use.  Any context; O(1) apart from the
- * hash chain.  NULL (and counted) when the table is full.
- */
-static struct vmscope_proc_ent *vmscope_proc_get(const struct mm_struct *mm)
+/* The slow half of vmscope_proc_get(): insert an entry for @mm. */
+static noinline struct vmscope_proc_ent *
+vmscope_proc_add(const struct mm_struct *mm)
 {
-	struct vmscope_proc_ent *p = vmscope_proc_find(mm);
+	struct vmscope_proc_ent *p;
 	unsigned long flags;
-
-	if (likely(p))
-		return p;
 
 	raw_spin_lock_irqsave(&vmscope_tab_lock, flags);
 	p = vmscope_proc_find(mm);
@@ -139,14 +141,24 @@ static struct vmscope_proc_ent *vmscope_proc_get(const struct mm_struct *mm)
 	return p;
 }
 
-static struct vmscope_region *vmscope_region_get(struct vmscope_proc_ent *p,
-						 unsigned long start)
+/*
+ * The entry of @mm, created on first use.  Any context; O(1) apart from the
+ * hash chain.  NULL (and counted) when the table is full.
+ */
+static __always_inline struct vmscope_proc_ent *
+vmscope_proc_get(const struct mm_struct *mm)
 {
-	struct vmscope_region *r = vmscope_region_find(p->mm, start);
-	unsigned long flags;
+	struct vmscope_proc_ent *p = vmscope_proc_find(mm);
 
-	if (likely(r))
-		return r;
+	return likely(p) ? p : vmscope_proc_add(mm);
+}
+
+/* The slow half of vmscope_region_get(): insert an entry for @start. */
+static noinline struct vmscope_region *
+vmscope_region_add(struct vmscope_proc_ent *p, unsigned long start)
+{
+	struct vmscope_region *r;
+	unsigned long flags;
 
 	raw_spin_lock_irqsave(&vmscope_tab_lock, flags);
 	r = vmscope_region_find(p->mm, start);
@@ -155,6 +167,7 @@ static struct vmscope_region *vmscope_region_get(struct vmscope_proc_ent *p,
 		r = vmscope_region_free;
 		vmscope_region_free = r->next_free;
 		vmscope_region_used++;
+		r->proc = p;
 		r->mm = p->mm;
 		r->start = start;
 		vmscope_reset(r->c, VMSCOPE_C_NR);
@@ -170,6 +183,32 @@ static struct vmscope_region *vmscope_region_get(struct vmscope_proc_ent *p,
 	return r;
 }
 
+static __always_inline struct vmscope_region *
+vmscope_region_get(struct vmscope_proc_ent *p, unsigned long start)
+{
+	struct vmscope_region *r = vmscope_region_find(p->mm, start);
+
+	return likely(r) ? r : vmscope_region_add(p, start);
+}
+
+/* Bump the counters of @c in @mask: one bit per counter. */
+static void vmscope_bump(atomic64_t *c, unsigned long mask)
+{
+	while (mask) {
+		atomic64_inc(&c[__ffs(mask)]);
+		mask &= mask - 1;
+	}
+}
+
+/*
+ * The hooks' read side: preemption off, a per-CPU count, where
+ * rcu_read_lock() costs a function call each way under PREEMPT_RCU (Debian
+ * builds it in).  The consolidated RCU of 5.0 and later waits for it just
+ * the same before vmscope's call_rcu() callbacks free an entry.
+ */
+#define vmscope_hook_rcu_lock()		rcu_read_lock_sched_notrace()
+#define vmscope_hook_rcu_unlock()	rcu_read_unlock_sched_notrace()
+
 /**
  * vmscope_count - count an event of the process that owns @mm
  * @mm: the address space
@@ -184,27 +223,24 @@ void vmscope_count(const struct mm_struct *mm, unsigned long proc_mask,
 {
 	struct vmscope_proc_ent *p;
 	struct vmscope_region *r;
-	int i;
 
-	rcu_read_lock();
-	/* The common case of a VMA-only count: one lookup, not two. */
-	r = !proc_mask ? vmscope_region_find(mm, vma_start) : NULL;
-	if (!r) {
+	vmscope_hook_rcu_lock();
+	/* The common case: the VMA's entry exists, and leads to the process's. */
+	r = vma_mask ? vmscope_region_find(mm, vma_start) : NULL;
+	if (r) {
+		p = r->proc;
+	} else {
 		p = vmscope_proc_get(mm);
 		if (!p)
 			goto out;
-		for_each_set_bit(i, &proc_mask, VMSCOPE_C_NR)
-			atomic64_inc(&p->c[i]);
-		if (!vma_mask)
-			goto out;
-		r = vmscope_region_get(p, vma_start);
-		if (!r)
-			goto out;
+		if (vma_mask)
+			r = vmscope_region_get(p, vma_start);
 	}
-	for_each_set_bit(i, &vma_mask, VMSCOPE_C_NR)
-		atomic64_inc(&r->c[i]);
+	vmscope_bump(p->c, proc_mask);
+	if (r)
+		vmscope_bump(r->c, vma_mask);
 out:
-	rcu_read_unlock();
+	vmscope_hook_rcu_unlock();
 }
 
 /**
@@ -223,18 +259,15 @@ void vmscope_count_found(const struct mm_struct *mm, unsigned long proc_mask,
 {
 	struct vmscope_proc_ent *p;
 	struct vmscope_region *r;
-	int i;
 
-	rcu_read_lock();
-	p = vmscope_proc_find(mm);
-	if (p)
-		for_each_set_bit(i, &proc_mask, VMSCOPE_C_NR)
-			atomic64_inc(&p->c[i]);
+	vmscope_hook_rcu_lock();
 	r = vmscope_region_find(mm, vma_start);
+	p = r ? r->proc : vmscope_proc_find(mm);
+	if (p)
+		vmscope_bump(p->c, proc_mask);
 	if (r)
-		for_each_set_bit(i, &vma_mask, VMSCOPE_C_NR)
-			atomic64_inc(&r->c[i]);
-	rcu_read_unlock();
+		vmscope_bump(r->c, vma_mask);
+	vmscope_hook_rcu_unlock();
 }
 
 /**
@@ -253,12 +286,12 @@ void vmscope_uncount(const struct mm_struct *mm, unsigned long vma_start,
 	struct vmscope_region *r;
 	int i;
 
-	rcu_read_lock();
+	vmscope_hook_rcu_lock();
 	r = vmscope_region_find(mm, vma_start);
 	if (r)
 		for_each_set_bit(i, &vma_mask, VMSCOPE_C_NR)
 			atomic64_dec_if_positive(&r->c[i]);
-	rcu_read_unlock();
+	vmscope_hook_rcu_unlock();
 }
 
 /* call_rcu() callbacks: back to the pool once no hook can see the entry. */

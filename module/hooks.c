@@ -159,7 +159,7 @@ static void vmscope_tp_find(struct tracepoint *tp, void *priv)
 			vmscope_tps[i].tp = tp;
 }
 
-/* ---- kretprobes: per-VMA completed faults, major/minor, fault events ---- */
+/* ---- handle_mm_fault(): per-VMA faults, and fault events ---- */
 
 /* What an entry saw of the VMA, for the return handler. */
 struct vmscope_hmf {
@@ -215,35 +215,66 @@ static bool vmscope_fault_settles(struct vm_area_struct *vma)
 }
 
 /*
- * The event goes out from here, while the VMA is held: the return handler
- * may run after the lock is gone, or, for a fault still sleeping when the
- * module unloads, never (which must not leak the file reference).
- * Returning 1 leaves the return handler out.
+ * handle_mm_fault(vma, addr, flags, regs) starts.  The event goes out from
+ * here, while the VMA is held: a return handler may run after the lock is
+ * gone, or, for a fault still sleeping when the module unloads, never
+ * (which must not leak the file reference).  Counts the fault and returns
+ * true, unless @follow (a return probe is there) and its outcome is open.
  */
-static int vmscope_hmf_entry(struct kretprobe_instance *ri,
-			     struct pt_regs *regs)
+static bool vmscope_fault_start(struct vm_area_struct *vma, unsigned long addr,
+				unsigned int flags, struct pt_regs *uregs,
+				bool follow)
 {
-	struct vm_area_struct *vma =
-		(void *)regs_get_kernel_argument(regs, 0);
-	struct pt_regs *uregs = (void *)regs_get_kernel_argument(regs, 3);
-	unsigned int flags = regs_get_kernel_argument(regs, 2);
-	struct vmscope_hmf *d = (void *)ri->data;
-	unsigned long ip = 0;
+	unsigned long ip = 0, mask;
 
 	if (vmscope_watching()) {
 		/* Only a user-mode fault has a user ip to show. */
 		if (uregs && user_mode(uregs))
 			ip = instruction_pointer(uregs);
-		vmscope_emit(vma, regs_get_kernel_argument(regs, 1),
-			     VMSCOPE_EVENT_FAULT, vmscope_fault_access(flags),
+		vmscope_emit(vma, addr, VMSCOPE_EVENT_FAULT,
+			     vmscope_fault_access(flags),
 			     flags & FAULT_FLAG_USER ?
 			     BIT(VMSCOPE_EVENT_F_USER) : 0, ip);
 	}
-	if (vmscope_fault_settles(vma)) {
-		vmscope_count(vma->vm_mm, 0, vma->vm_start,
-			      vmscope_fault_mask(flags, 0));
+	if (vmscope_fault_settles(vma))
+		mask = vmscope_fault_mask(flags, 0);
+	else if (follow)
+		return false;
+	else if (flags & FAULT_FLAG_TRIED)
+		/*
+		 * The retry of a fault counted when its first try started,
+		 * which makes it major, as mm_account_fault() classes it.
+		 */
+		mask = BIT(VMSCOPE_C_FAULTS_MAJOR);
+	else
+		mask = vmscope_fault_mask(flags, 0);
+	vmscope_count(vma->vm_mm, 0, vma->vm_start, mask);
+	return true;
+}
+
+/* The default: every fault counted when it starts, from an ftrace hook. */
+static void vmscope_ft_fault(unsigned long ip, unsigned long parent_ip,
+			     struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	vmscope_fault_start((void *)vmscope_ftrace_arg(fregs, 0),
+			    vmscope_ftrace_arg(fregs, 1),
+			    vmscope_ftrace_arg(fregs, 2),
+			    (void *)vmscope_ftrace_arg(fregs, 3), false);
+}
+
+/* vma_complete=1: the kretprobe.  Returning 1 leaves the return out. */
+static int vmscope_hmf_entry(struct kretprobe_instance *ri,
+			     struct pt_regs *regs)
+{
+	struct vm_area_struct *vma =
+		(void *)regs_get_kernel_argument(regs, 0);
+	unsigned int flags = regs_get_kernel_argument(regs, 2);
+	struct vmscope_hmf *d = (void *)ri->data;
+
+	if (vmscope_fault_start(vma, regs_get_kernel_argument(regs, 1), flags,
+				(void *)regs_get_kernel_argument(regs, 3),
+				true))
 		return 1;
-	}
 	d->mm = vma->vm_mm;
 	d->start = vma->vm_start;
 	d->flags = flags;
@@ -304,18 +335,18 @@ static struct kretprobe vmscope_swap_probe = {
 	.data_size	= sizeof(struct vmscope_hmf),
 };
 
-/* ---- kprobes: copy-on-write ---- */
+/* ---- copy-on-write ---- */
 
-static int vmscope_wp_pre(struct kprobe *p, struct pt_regs *regs)
+/* do_wp_page(vmf): a write-protect fault, with the PTE it found. */
+static void vmscope_wp(struct vm_fault *vmf)
 {
-	struct vm_fault *vmf = (void *)regs_get_kernel_argument(regs, 0);
 	struct vm_area_struct *vma = vmf->vma;
 	unsigned long mask;
 	u8 kind;
 
 	/* A write fault on a shared mapping is write-notify, not COW. */
 	if (!vmscope_vma_private(vma))
-		return 0;
+		return;
 	if (vmf->flags & FAULT_FLAG_UNSHARE) {
 		mask = BIT(VMSCOPE_C_COW_UNSHARE);
 		kind = VMSCOPE_EVENT_COW_UNSHARE;
@@ -330,6 +361,17 @@ static int vmscope_wp_pre(struct kprobe *p, struct pt_regs *regs)
 	if (kind != __VMSCOPE_EVENT_CNT)
 		vmscope_emit(vma, vmf->address, kind, VMSCOPE_ACCESS_WRITE,
 			     0, 0);
+}
+
+static void vmscope_ft_wp(unsigned long ip, unsigned long parent_ip,
+			  struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	vmscope_wp((void *)vmscope_ftrace_arg(fregs, 0));
+}
+
+static int vmscope_wp_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	vmscope_wp((void *)regs_get_kernel_argument(regs, 0));
 	return 0;
 }
 
@@ -347,44 +389,63 @@ static int vmscope_reuse_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-/*
- * A COW copy: the new-anon-rmap call's (folio, vma, address, ...) in regs.
- * At a call site this runs from int3, that is as an NMI: so it only finds
- * the entries do_wp_page()'s probe made for this fault a moment before,
- * and never takes vmscope_tab_lock to insert one.
- */
-static void vmscope_copy(struct pt_regs *regs)
+/* Is @ret a return address in the COW path's code? */
+static bool vmscope_cow_caller(unsigned long ret)
 {
-	struct vm_area_struct *vma = (void *)regs_get_kernel_argument(regs, 1);
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(vmscope_copy_callers); i++)
+		if (ret >= vmscope_copy_callers[i].lo &&
+		    ret < vmscope_copy_callers[i].hi)
+			return true;
+	return false;
+}
+
+/*
+ * A COW copy of the page at @addr in @vma.  From an int3 kprobe this runs as
+ * an NMI: so it only finds the entries do_wp_page()'s hook made for this
+ * fault a moment before, and never takes vmscope_tab_lock to insert one.
+ */
+static void vmscope_copy(struct vm_area_struct *vma, unsigned long addr)
+{
 	const unsigned long mask = BIT(VMSCOPE_C_COW_COPIES);
 
 	if (!vmscope_vma_private(vma))
 		return;
 	vmscope_count_found(vma->vm_mm, mask, vma->vm_start, mask);
-	vmscope_emit(vma, regs_get_kernel_argument(regs, 2),
-		     VMSCOPE_EVENT_COW_COPY, VMSCOPE_ACCESS_WRITE, 0, 0);
+	vmscope_emit(vma, addr, VMSCOPE_EVENT_COW_COPY, VMSCOPE_ACCESS_WRITE,
+		     0, 0);
 }
 
-/* At one of the COW path's calls: the arguments are in place. */
+/*
+ * ptep_clear_flush(vma, addr, ptep): the COW path calls it once per copy,
+ * to take the old page out before the new one goes in; its other callers
+ * (migration, KSM, reclaim, uprobes) are told apart by the return address.
+ */
+static void vmscope_ft_clear_flush(unsigned long ip, unsigned long parent_ip,
+				   struct ftrace_ops *op,
+				   struct ftrace_regs *fregs)
+{
+	if (vmscope_cow_caller(parent_ip))
+		vmscope_copy((void *)vmscope_ftrace_arg(fregs, 0),
+			     vmscope_ftrace_arg(fregs, 1));
+}
+
+/* Fallbacks.  At one of the COW path's rmap calls: (folio, vma, addr). */
 static int vmscope_copy_site_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	vmscope_copy(regs);
+	vmscope_copy((void *)regs_get_kernel_argument(regs, 1),
+		     regs_get_kernel_argument(regs, 2));
 	return 0;
 }
 
-/* The fallback: the function's entry, for calls from the COW path only. */
+/* The rmap function's entry, for calls from the COW path only. */
 static int vmscope_rmap_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	/* At entry the stack pointer points at the return address. */
-	unsigned long caller = *(unsigned long *)kernel_stack_pointer(regs);
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(vmscope_copy_callers); i++)
-		if (caller >= vmscope_copy_callers[i].lo &&
-		    caller < vmscope_copy_callers[i].hi) {
-			vmscope_copy(regs);
-			break;
-		}
+	if (vmscope_cow_caller(*(unsigned long *)kernel_stack_pointer(regs)))
+		vmscope_copy((void *)regs_get_kernel_argument(regs, 1),
+			     regs_get_kernel_argument(regs, 2));
 	return 0;
 }
 
@@ -405,12 +466,83 @@ static struct kprobe vmscope_kprobes[] = {
 	{ .symbol_name = "unmap_vmas", .pre_handler = vmscope_unmap_pre },
 };
 
+enum { VMSCOPE_KP_WP, VMSCOPE_KP_REUSE, VMSCOPE_KP_RMAP, VMSCOPE_KP_UNMAP };
+
 static const int vmscope_kprobe_hook[] = {
-	VMSCOPE_HOOK_DO_WP_PAGE,
-	VMSCOPE_HOOK_WP_PAGE_REUSE,
-	VMSCOPE_HOOK_NEW_ANON_RMAP,
-	VMSCOPE_HOOK_UNMAP_VMAS,
+	[VMSCOPE_KP_WP]		= VMSCOPE_HOOK_DO_WP_PAGE,
+	[VMSCOPE_KP_REUSE]	= VMSCOPE_HOOK_WP_PAGE_REUSE,
+	[VMSCOPE_KP_RMAP]	= VMSCOPE_HOOK_NEW_ANON_RMAP,
+	[VMSCOPE_KP_UNMAP]	= VMSCOPE_HOOK_UNMAP_VMAS,
 };
+
+/* Which of vmscope_kprobes[] are registered. */
+static unsigned long vmscope_kp_on;
+
+/*
+ * The hooks on the hot path are ftrace callbacks where ftrace can hook the
+ * function: a kprobe there is the same ftrace call plus its own dispatch,
+ * which costs several times the callback (see the README's figures).
+ */
+static struct vmscope_ft {
+	const char *sym;
+	int hook;
+	struct ftrace_ops ops;
+} vmscope_fts[] = {
+	{ "handle_mm_fault", VMSCOPE_HOOK_HANDLE_MM_FAULT_START,
+	  { .func = vmscope_ft_fault } },
+	{ "do_wp_page", VMSCOPE_HOOK_DO_WP_PAGE, { .func = vmscope_ft_wp } },
+	{ "ptep_clear_flush", VMSCOPE_HOOK_PTEP_CLEAR_FLUSH,
+	  { .func = vmscope_ft_clear_flush } },
+};
+
+enum { VMSCOPE_FT_FAULT, VMSCOPE_FT_WP, VMSCOPE_FT_CLEAR_FLUSH };
+
+/* Which of vmscope_fts[] are registered. */
+static unsigned long vmscope_ft_on;
+
+static bool vmscope_hook_wanted(int hook)
+{
+	return vmscope_hook_mask & BIT(hook);
+}
+
+/* Hook vmscope_fts[@i]'s function with ftrace; false if ftrace cannot. */
+static bool vmscope_ft_attach(int i)
+{
+	struct vmscope_ft *f = &vmscope_fts[i];
+	int err;
+
+	if (!VMSCOPE_HAVE_FTRACE_ARGS || !vmscope_hook_wanted(f->hook))
+		return false;
+	err = ftrace_set_filter(&f->ops, (unsigned char *)f->sym,
+				strlen(f->sym), 1);
+	if (!err)
+		err = register_ftrace_function(&f->ops);
+	if (err) {
+		ftrace_free_filter(&f->ops);
+		pr_info("ftrace %s: error %d\n", f->sym, err);
+		return false;
+	}
+	vmscope_ft_on |= BIT(i);
+	vmscope_hooks |= BIT(f->hook);
+	return true;
+}
+
+/* Register vmscope_kprobes[@i], if its hook is wanted. */
+static void vmscope_kp_attach(int i)
+{
+	int err;
+
+	if (!vmscope_hook_wanted(vmscope_kprobe_hook[i]))
+		return;
+	err = register_kprobe(&vmscope_kprobes[i]);
+	if (err) {
+		pr_info("kprobe %s: error %d\n",
+			vmscope_kprobes[i].symbol_name, err);
+		return;
+	}
+	vmscope_kp_on |= BIT(i);
+	vmscope_hooks |= BIT(vmscope_kprobe_hook[i]);
+}
 
 /*
  * The extent of the function at @addr, from kallsyms' "name+0x0/0xsize".
@@ -452,16 +584,17 @@ static bool vmscope_copy_callers_init(void)
 
 	if (addr)
 		ok = vmscope_func_range(addr, 1);
-	if (vmscope_hooks & BIT(VMSCOPE_HOOK_DO_WP_PAGE))
-		ok |= vmscope_func_range((unsigned long)vmscope_kprobes[0].addr,
-					 0);
+	addr = vmscope_sym_addr("do_wp_page");
+	if (addr)
+		ok |= vmscope_func_range(addr, 0);
 	return ok;
 }
 
 /*
- * The new-anon-rmap function also runs on every first touch of anonymous
- * memory, where a probe at its entry would cost as much as the rest of the
- * counting.  So probe the COW path's own calls of it instead: the direct
+ * Where ptep_clear_flush() cannot be hooked: the new-anon-rmap function
+ * also runs on every first touch of anonymous memory, where a probe at its
+ * entry would cost as much as the rest of the counting.  So probe the COW
+ * path's own calls of it instead: the direct
  * calls (E8 rel32) in the ranges vmscope_copy_callers_init() found whose
  * target is that function or, with call depth tracking, its thunk in the
  * padding just before it.  register_kprobe() refuses an address that is
@@ -515,13 +648,15 @@ static void vmscope_hooks_classify(bool callers)
 	if ((h & BIT(VMSCOPE_HOOK_FAULT_USER)) &&
 	    (h & BIT(VMSCOPE_HOOK_FAULT_KERNEL)))
 		exact |= BIT(VMSCOPE_CTR_FAULTS);
-	if (h & BIT(VMSCOPE_HOOK_HANDLE_MM_FAULT))
+	if (h & (BIT(VMSCOPE_HOOK_HANDLE_MM_FAULT) |
+		 BIT(VMSCOPE_HOOK_HANDLE_MM_FAULT_START)))
 		exact |= BIT(VMSCOPE_CTR_VMA_FAULTS);
 	if (h & BIT(VMSCOPE_HOOK_DO_WP_PAGE))
 		exact |= BIT(VMSCOPE_CTR_COW_FAULTS) |
 			 BIT(VMSCOPE_CTR_COW_ZERO) |
 			 BIT(VMSCOPE_CTR_COW_UNSHARE);
-	if ((h & BIT(VMSCOPE_HOOK_COPY_CALLS)) ||
+	if (((h & BIT(VMSCOPE_HOOK_PTEP_CLEAR_FLUSH)) && callers) ||
+	    (h & BIT(VMSCOPE_HOOK_COPY_CALLS)) ||
 	    ((h & BIT(VMSCOPE_HOOK_NEW_ANON_RMAP)) && callers))
 		exact |= BIT(VMSCOPE_CTR_COW_COPIES);
 	if (h & BIT(VMSCOPE_HOOK_WP_PAGE_REUSE))
@@ -531,11 +666,6 @@ static void vmscope_hooks_classify(bool callers)
 		derived |= BIT(VMSCOPE_CTR_COW_REUSES);
 	vmscope_counters_exact = exact;
 	vmscope_counters_derived = derived;
-}
-
-static bool vmscope_hook_wanted(int hook)
-{
-	return vmscope_hook_mask & BIT(hook);
 }
 
 /*
@@ -573,7 +703,8 @@ int __init vmscope_hooks_init(void)
 
 	/* Before handle_mm_fault: no fault is counted at entry unfollowed. */
 	if (vmscope_hook_wanted(VMSCOPE_HOOK_DO_SWAP_PAGE) &&
-	    vmscope_hook_wanted(VMSCOPE_HOOK_HANDLE_MM_FAULT)) {
+	    (vmscope_hook_wanted(VMSCOPE_HOOK_HANDLE_MM_FAULT) ||
+	     vmscope_hook_wanted(VMSCOPE_HOOK_HANDLE_MM_FAULT_START))) {
 		vmscope_swap_probe.maxactive = maxactive;
 		err = register_kretprobe(&vmscope_swap_probe);
 		if (err) {
@@ -583,7 +714,8 @@ int __init vmscope_hooks_init(void)
 			vmscope_settle = true;
 		}
 	}
-	if (vmscope_hook_wanted(VMSCOPE_HOOK_HANDLE_MM_FAULT)) {
+	if ((vmscope_vma_complete || !vmscope_ft_attach(VMSCOPE_FT_FAULT)) &&
+	    vmscope_hook_wanted(VMSCOPE_HOOK_HANDLE_MM_FAULT)) {
 		vmscope_hmf_probe.maxactive = maxactive;
 		err = register_kretprobe(&vmscope_hmf_probe);
 		if (err)
@@ -593,31 +725,18 @@ int __init vmscope_hooks_init(void)
 	}
 
 	/* unmap_vmas first, so that no region outlives its range. */
-	for (i = ARRAY_SIZE(vmscope_kprobes) - 1; i >= 0; i--) {
-		if (!vmscope_hook_wanted(vmscope_kprobe_hook[i]) ||
-		    vmscope_kprobe_hook[i] == VMSCOPE_HOOK_NEW_ANON_RMAP)
-			continue;
-		err = register_kprobe(&vmscope_kprobes[i]);
-		if (err) {
-			pr_info("kprobe %s: error %d\n",
-				vmscope_kprobes[i].symbol_name, err);
-			continue;
-		}
-		vmscope_hooks |= BIT(vmscope_kprobe_hook[i]);
-	}
+	vmscope_kp_attach(VMSCOPE_KP_UNMAP);
+	vmscope_kp_attach(VMSCOPE_KP_REUSE);
+	if (!vmscope_ft_attach(VMSCOPE_FT_WP))
+		vmscope_kp_attach(VMSCOPE_KP_WP);
+	/* A COW copy: ptep_clear_flush(), else the rmap calls, else its entry. */
 	callers = vmscope_copy_callers_init();
-	if (callers && vmscope_hook_wanted(VMSCOPE_HOOK_COPY_CALLS))
+	if (callers && !vmscope_ft_attach(VMSCOPE_FT_CLEAR_FLUSH) &&
+	    vmscope_hook_wanted(VMSCOPE_HOOK_COPY_CALLS))
 		vmscope_copy_sites_init();
-	/* Without the call sites, the function's entry, filtered by caller. */
-	if (!(vmscope_hooks & BIT(VMSCOPE_HOOK_COPY_CALLS)) &&
-	    vmscope_hook_wanted(VMSCOPE_HOOK_NEW_ANON_RMAP)) {
-		err = register_kprobe(&vmscope_kprobes[2]);
-		if (err)
-			pr_info("kprobe %s: error %d\n", VMSCOPE_NEW_ANON_RMAP,
-				err);
-		else
-			vmscope_hooks |= BIT(VMSCOPE_HOOK_NEW_ANON_RMAP);
-	}
+	if (!(vmscope_hooks & (BIT(VMSCOPE_HOOK_PTEP_CLEAR_FLUSH) |
+			       BIT(VMSCOPE_HOOK_COPY_CALLS))))
+		vmscope_kp_attach(VMSCOPE_KP_RMAP);
 	vmscope_hooks_classify(callers);
 	pr_info("hooks %#lx, exact counters %#lx, derived %#lx, %d copy call sites\n",
 		vmscope_hooks, vmscope_counters_exact,
@@ -630,12 +749,20 @@ void vmscope_hooks_exit(void)
 {
 	int i;
 
+	/* Each waits for the callbacks that run (tasks RCU, dynamic ops). */
+	for (i = ARRAY_SIZE(vmscope_fts) - 1; i >= 0; i--)
+		if (vmscope_ft_on & BIT(i)) {
+			unregister_ftrace_function(&vmscope_fts[i].ops);
+			ftrace_free_filter(&vmscope_fts[i].ops);
+		}
+	vmscope_ft_on = 0;
 	for (i = 0; i < vmscope_ncopy_kps; i++)
 		unregister_kprobe(&vmscope_copy_kps[i]);
 	vmscope_ncopy_kps = 0;
 	for (i = 0; i < ARRAY_SIZE(vmscope_kprobes); i++)
-		if (vmscope_hooks & BIT(vmscope_kprobe_hook[i]))
+		if (vmscope_kp_on & BIT(i))
 			unregister_kprobe(&vmscope_kprobes[i]);
+	vmscope_kp_on = 0;
 	if (vmscope_hooks & BIT(VMSCOPE_HOOK_HANDLE_MM_FAULT))
 		unregister_kretprobe(&vmscope_hmf_probe);
 	if (vmscope_hooks & BIT(VMSCOPE_HOOK_DO_SWAP_PAGE))

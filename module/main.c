@@ -41,6 +41,11 @@ module_param_named(hook_mask, vmscope_hook_mask, ulong, 0444);
 MODULE_PARM_DESC(hook_mask,
 		 "Hooks to try, as VMSCOPE_HOOK_* bits (those vmscope status lists); the counters of a hook left out are unavailable, and exit_mmap is always attached (default all)");
 
+bool vmscope_vma_complete;
+module_param_named(vma_complete, vmscope_vma_complete, bool, 0444);
+MODULE_PARM_DESC(vma_complete,
+		 "Follow every fault on other than private anonymous memory to its end (a kretprobe on handle_mm_fault()), so that per-VMA faults and faults_major count completed faults only, as the kernel's maj_flt and min_flt do; costs a few hundred instructions more per fault (default 0: count them when they start)");
+
 static int __init vmscope_init(void)
 {
 	int err;

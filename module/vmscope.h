@@ -123,6 +123,7 @@ struct vmscope_watch_stats {
 };
 
 extern unsigned long vmscope_hooks, vmscope_hook_mask;
+extern bool vmscope_vma_complete;
 extern unsigned long vmscope_counters_exact, vmscope_counters_derived;
 extern unsigned int vmscope_nlisteners;
 
@@ -176,7 +177,8 @@ int vmscope_unwatch_doit(struct sk_buff *skb, struct genl_info *info);
 /* Events need the hook that sees every fault with its VMA. */
 static inline bool vmscope_watch_available(void)
 {
-	return vmscope_hooks & BIT(VMSCOPE_HOOK_HANDLE_MM_FAULT);
+	return vmscope_hooks & (BIT(VMSCOPE_HOOK_HANDLE_MM_FAULT) |
+				BIT(VMSCOPE_HOOK_HANDLE_MM_FAULT_START));
 }
 
 /* vma.c */

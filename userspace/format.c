@@ -87,6 +87,8 @@ static const char *const vs_hooks[] = {
 	[VMSCOPE_HOOK_EXIT_MMAP]	= "exit_mmap",
 	[VMSCOPE_HOOK_DO_SWAP_PAGE]	= "do_swap_page",
 	[VMSCOPE_HOOK_COPY_CALLS]	= "copy_calls",
+	[VMSCOPE_HOOK_HANDLE_MM_FAULT_START] = "handle_mm_fault_start",
+	[VMSCOPE_HOOK_PTEP_CLEAR_FLUSH]	= "ptep_clear_flush",
 };
 
 /* Indexed by enum vmscope_counters. */
@@ -125,7 +127,7 @@ _Static_assert(ARRAY_SIZE(vs_access) == __VMSCOPE_ACCESS_CNT, "accesses");
 const struct vs_ctr_def vs_ctrs[VS_CTR_N] = {
 	[VS_CTR_FAULTS] = { "faults", VMSCOPE_VMA_A_FAULTS,
 		VMSCOPE_PROC_A_FAULTS,
-		"Page faults on user addresses (per VMA: completed handle_mm_fault() calls)." },
+		"Page faults on user addresses (per VMA: handle_mm_fault() calls, once per fault)." },
 	[VS_CTR_FAULTS_READ] = { "faults_read", VMSCOPE_VMA_A_FAULTS_READ,
 		VMSCOPE_PROC_A_FAULTS_READ, "Page faults on a read access." },
 	[VS_CTR_FAULTS_WRITE] = { "faults_write", VMSCOPE_VMA_A_FAULTS_WRITE,

@@ -352,7 +352,8 @@ def test_stats_status_maps(pid):
     j = json.loads(out) if rc == 0 else {}
     ok(j.get("hooks") == ["fault_user", "fault_kernel", "handle_mm_fault",
                           "do_wp_page", "new_anon_rmap", "unmap_vmas",
-                          "exit_mmap", "do_swap_page", "copy_calls"] and
+                          "exit_mmap", "do_swap_page", "copy_calls",
+                          "handle_mm_fault_start", "ptep_clear_flush"] and
        j.get("counters") == {"exact": ["faults", "vma_faults", "cow_faults",
                                        "cow_copies", "cow_zero"],
                              "derived": ["cow_reuses"],

@@ -119,11 +119,29 @@ def _():
         w = line.split()
         ksyms.add(re.sub(r"\.(cold|part|isra|constprop)\..*", "", w[2]))
     for hook, sym in (("do_wp_page", "do_wp_page"),
-                      ("handle_mm_fault", "handle_mm_fault"),
                       ("unmap_vmas", "unmap_vmas")):
         if sym in ksyms:
             check(hook in inf["hook_set"],
                   f"{sym} is in /proc/kallsyms but not hooked")
+    # handle_mm_fault() is hooked one way: at its start (ftrace, the
+    # default) or to its end (kretprobe, vma_complete=1).
+    hmf = {"handle_mm_fault", "handle_mm_fault_start"} & inf["hook_set"]
+    params = "/sys/module/vmscope/parameters/vma_complete"
+    complete = read_text(params).strip() == "Y"
+    diag(f"handle_mm_fault hooked as {sorted(hmf)}; vma_complete "
+         f"{'Y' if complete else 'N'}")
+    if "handle_mm_fault" in ksyms:
+        check(len(hmf) == 1, f"handle_mm_fault hooked as {sorted(hmf)}, "
+              "not exactly once")
+        if complete:
+            check_eq(sorted(hmf), ["handle_mm_fault"],
+                     "vma_complete=1: the kretprobe")
+    # A COW copy is seen one way: ptep_clear_flush(), else the rmap calls,
+    # else the rmap function's entry.
+    copy = {"ptep_clear_flush", "copy_calls", "new_anon_rmap"} & \
+        inf["hook_set"]
+    diag(f"COW copies seen by {sorted(copy)}")
+    check(len(copy) <= 1, f"COW copies hooked {sorted(copy)} ways")
     diag("wp_page_reuse in /proc/kallsyms: "
          f"{'wp_page_reuse' in ksyms}")
 
@@ -325,13 +343,23 @@ def shared_case(kind):
         r = w.map(N, kind)
         w.cmd("wait")
         p0 = nl.proc_get(s, w.pid)
+        mn0, mj0 = stat_flt(w.pid)
         w.cmd(f"read {r['id']}")
         w.cmd(f"write {r['id']}")
+        mn1, mj1 = stat_flt(w.pid)
         p1 = nl.proc_get(s, w.pid)
         v = region_vma(s, w.pid, r, kind)
         d = delta(p1, p0, nl.PROC_COUNTERS)
-        diag(f"{kind}: process delta {d}; VMA {counters(v)}")
+        flt = (mn1 - mn0) + (mj1 - mj0)
+        diag(f"{kind}: process delta {d}; VMA {counters(v)}; /proc stat "
+             f"min_flt+maj_flt delta {flt}")
         check(v["faults"] >= N, f"VMA faults {v['faults']} < {N}")
+        # shmem, not private anonymous memory: each fault is followed to
+        # its end or (the default) counted when it starts.  Either way no
+        # fault here retries, so the VMA's are among the kernel's own
+        # completed faults of the process.
+        check(v["faults"] <= flt, f"VMA faults {v['faults']} > the "
+              f"/proc stat min_flt+maj_flt delta {flt}")
         for k in ("cow_faults", "cow_copies", "cow_zero", "cow_reuses"):
             check_eq(v.get(k, 0), 0, f"VMA {k}")
             check_eq(d.get(k, 0), 0, f"process {k} delta")

@@ -90,13 +90,28 @@
  *   faults_kernel  the subset taken in kernel mode (copy_to_user and such);
  * and the copy-on-write counters below, next to the kernel's own
  * MIN_FLT/MAJ_FLT.  Per VMA:
- *   faults     completed handle_mm_fault() calls on the VMA (as
- *              mm_account_fault() counts them: retries are not counted,
- *              get_user_pages() faults are), by access and kernel mode;
- *              with VMSCOPE_HOOK_DO_SWAP_PAGE, one on private anonymous
- *              memory that then fails (out of memory, SIGBUS) is counted
- *              too, since only its swap-ins are followed to their end;
- *   faults_major  those that needed I/O;
+ *   faults     handle_mm_fault() calls on the VMA, get_user_pages()
+ *              faults included, by access and kernel mode, once per fault
+ *              (a retry is not counted again).  How a fault is followed
+ *              depends on the hook (the module parameter vma_complete):
+ *              with VMSCOPE_HOOK_HANDLE_MM_FAULT_START (the default), each
+ *              is counted when it starts.  On private anonymous memory
+ *              (with VMSCOPE_HOOK_DO_SWAP_PAGE) that is the count of
+ *              completed faults mm_account_fault() keeps; elsewhere, a
+ *              fault that ends in an error is counted too, and one that
+ *              the kernel retries under mmap_lock after trying under the
+ *              VMA lock counts twice unless it was major.  With
+ *              VMSCOPE_HOOK_HANDLE_MM_FAULT, every fault on other memory
+ *              is followed to its end and only completed ones count, as
+ *              mm_account_fault() does.  In both, a fault on private
+ *              anonymous memory that then fails (out of memory, SIGBUS)
+ *              is counted, since only its swap-ins are followed;
+ *   faults_major  those that needed I/O or a retry (a retried fault is
+ *              major, as mm_account_fault() says).  When counted at start,
+ *              a major fault the kernel finishes without a retry on other
+ *              than private anonymous memory (shmem swap-in; a
+ *              get_user_pages() fault that may not drop its lock) counts
+ *              as minor;
  * and copy-on-write, per process and per VMA, for private mappings only:
  *   cow_faults   write-protect faults on a private mapping (do_wp_page);
  *   cow_copies   new pages made by copy-on-write, zero-page ones included;
@@ -474,8 +489,9 @@ enum vmscope_features {
  * enum vmscope_hooks - VMSCOPE_INFO_A_HOOKS bits: what the module attached to
  * @VMSCOPE_HOOK_FAULT_USER: tracepoint exceptions:page_fault_user
  * @VMSCOPE_HOOK_FAULT_KERNEL: tracepoint exceptions:page_fault_kernel
- * @VMSCOPE_HOOK_HANDLE_MM_FAULT: kretprobe on handle_mm_fault()
- * @VMSCOPE_HOOK_DO_WP_PAGE: kprobe on do_wp_page()
+ * @VMSCOPE_HOOK_HANDLE_MM_FAULT: kretprobe on handle_mm_fault(), following
+ *	each fault on other than private anonymous memory to its end
+ * @VMSCOPE_HOOK_DO_WP_PAGE: function-entry hook on do_wp_page()
  * @VMSCOPE_HOOK_WP_PAGE_REUSE: kprobe on wp_page_reuse() (inlined on some
  *	builds)
  * @VMSCOPE_HOOK_NEW_ANON_RMAP: kprobe on folio_add_new_anon_rmap() or, before
@@ -490,7 +506,18 @@ enum vmscope_features {
  * @VMSCOPE_HOOK_COPY_CALLS: kprobes on the COW path's own calls of the
  *	new-anon-rmap function, found in its code at load time; when they
  *	attach, @VMSCOPE_HOOK_NEW_ANON_RMAP is not needed and not attached
+ * @VMSCOPE_HOOK_HANDLE_MM_FAULT_START: ftrace hook on handle_mm_fault()'s
+ *	entry, counting each fault on a VMA when it starts; the default, and
+ *	@VMSCOPE_HOOK_HANDLE_MM_FAULT is attached instead with the module
+ *	parameter vma_complete=1 or where this one cannot be
+ * @VMSCOPE_HOOK_PTEP_CLEAR_FLUSH: ftrace hook on ptep_clear_flush(),
+ *	counting its calls from the COW path (where a copy replaces the old
+ *	page); when it attaches, neither @VMSCOPE_HOOK_COPY_CALLS nor
+ *	@VMSCOPE_HOOK_NEW_ANON_RMAP is attached
  * @__VMSCOPE_HOOK_CNT: number of defined bits
+ *
+ * A function-entry hook is an ftrace callback where ftrace can hook the
+ * function, else a kprobe: the same counters either way.
  */
 enum vmscope_hooks {
 	VMSCOPE_HOOK_FAULT_USER,
@@ -503,6 +530,8 @@ enum vmscope_hooks {
 	VMSCOPE_HOOK_EXIT_MMAP,
 	VMSCOPE_HOOK_DO_SWAP_PAGE,
 	VMSCOPE_HOOK_COPY_CALLS,
+	VMSCOPE_HOOK_HANDLE_MM_FAULT_START,
+	VMSCOPE_HOOK_PTEP_CLEAR_FLUSH,
 
 	/* add new hooks above here */
 	__VMSCOPE_HOOK_CNT
