@@ -319,13 +319,14 @@ enum vmscope_query_flags {
  * Counter attributes (u64), present when the module counts (see "Fault and
  * copy-on-write counters" above); a counter that is unavailable on this
  * kernel is absent:
- * @VMSCOPE_VMA_A_FAULTS: completed faults on the VMA
+ * @VMSCOPE_VMA_A_FAULTS: faults on the VMA, once each (see "Fault and
+ *	copy-on-write counters" for when a fault is counted)
  * @VMSCOPE_VMA_A_FAULTS_READ: of which read accesses
  * @VMSCOPE_VMA_A_FAULTS_WRITE: of which write accesses
  * @VMSCOPE_VMA_A_FAULTS_EXEC: of which instruction fetches
  * @VMSCOPE_VMA_A_FAULTS_KERNEL: of which not from user mode (kernel-mode
  *	faults on user memory, get_user_pages())
- * @VMSCOPE_VMA_A_FAULTS_MAJOR: of which major (needed I/O)
+ * @VMSCOPE_VMA_A_FAULTS_MAJOR: of which major (needed I/O or a retry)
  * @VMSCOPE_VMA_A_COW_FAULTS: write-protect faults on a private mapping
  * @VMSCOPE_VMA_A_COW_COPIES: pages copied (zero-page copies included)
  * @VMSCOPE_VMA_A_COW_REUSES: write faults that reused an exclusive page
