@@ -4,12 +4,14 @@
 # The fault-path part of the bench, inside the VM, as root, from the repo
 # root, with the module NOT loaded (tests/bench/guest.sh runs it after its
 # own part).  Two microbenchmarks (tests/bench/faultbench.c): first touch
-# of MIB MiB, and fork + the child writes every page.  Each runs under four
+# of MIB MiB, and fork + the child writes every page.  Each runs under five
 # configurations, in ROUNDS rounds whose order rotates (a slow spell then
 # falls on all of them alike; each runs each benchmark twice, and the
 # report takes the best):
 #   unloaded   no module
 #   counters   the module loaded, nobody watching
+#   complete   the same with vma_complete=1: per-VMA faults followed to
+#              their end by a kretprobe instead of counted at their start
 #   watcher    the module loaded and tests/bench/watcher watching ALL
 #   bpftrace   no module; bpftrace counting the same events per process
 #              instead (the tracepoints and functions the module hooks)
@@ -103,6 +105,7 @@ run_cfg() {	# CFG ROUND
 	local cfg=$1 r=$2 m
 	case $cfg in
 	counters | watcher) insmod "$ko" ;;
+	complete) insmod "$ko" vma_complete=1 ;;
 	esac
 	[ "$cfg" = watcher ] && start_watcher "$out/fault.watcher.$r"
 	[ "$cfg" = bpftrace ] && start_bpftrace "$out/fault.bt.$r"
@@ -119,7 +122,7 @@ run_cfg() {	# CFG ROUND
 		}
 	fi
 	case $cfg in
-	counters | watcher) rmmod vmscope ;;
+	counters | complete | watcher) rmmod vmscope ;;
 	esac
 	return 0
 }
@@ -130,11 +133,11 @@ for m in touch fork; do
 	"$bin/faultbench" "$m" "$mib" 1 >/dev/null
 done
 
-cfgs=(unloaded counters watcher bpftrace)
+cfgs=(unloaded counters complete watcher bpftrace)
 for r in $(seq "$rounds"); do
 	order=
-	for i in 0 1 2 3; do
-		c=${cfgs[$(((i + r) % 4))]}
+	for i in "${!cfgs[@]}"; do
+		c=${cfgs[$(((i + r) % ${#cfgs[@]}))]}
 		order="$order $c"
 		run_cfg "$c" "$r"
 	done

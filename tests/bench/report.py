@@ -142,7 +142,7 @@ def fmt_us(ns):
     return '%.1fus' % (ns / 1000.0)
 
 
-FAULT_CFGS = ('unloaded', 'counters', 'watcher', 'bpftrace')
+FAULT_CFGS = ('unloaded', 'counters', 'complete', 'watcher', 'bpftrace')
 FAULT_MODES = ('touch', 'fork')
 # overhead targets, as ratios to the unloaded run
 FAULT_TARGETS = {'counters': 1.05, 'watcher': 1.15}
@@ -163,6 +163,9 @@ def fault_figures(d):
            'configs': {
                'unloaded': 'no module',
                'counters': 'module loaded, no watcher',
+               'complete': 'module loaded with vma_complete=1 (a '
+                           'kretprobe follows each fault on other than '
+                           'private anonymous memory), no watcher',
                'watcher': 'module loaded, tests/bench/watcher watching '
                           'ALL (recv() 1 MiB at a time)',
                'bpftrace': 'no module; bpftrace counting per pid: ' +
