@@ -181,7 +181,8 @@ static void vs_status_print(const struct vs_nl *nl, const struct vs_info *i,
 	if (VS_HAS(i, VMSCOPE_INFO_A_HOOKS)) {
 		printf("hooks:          ");
 		vs_print_bits(i->val[VMSCOPE_INFO_A_HOOKS], vs_hook_name);
-		printf("hooks missing:  ");
+		/* Not all are failures: some hooks stand in for others. */
+		printf("not attached:   ");
 		vs_print_bits(~i->val[VMSCOPE_INFO_A_HOOKS] &
 			      ((1ULL << __VMSCOPE_HOOK_CNT) - 1), vs_hook_name);
 	}

@@ -367,10 +367,10 @@ def test_stats_status_maps(pid):
        "status --json: memory, tables, ring, events, listeners, misses",
        {k: j.get(k) for k in want})
     rc, out, err = run(["status"], {"VS_FAKE_INFO_FULL": "1"})
-    ok(rc == 0 and re.search(r"^hooks missing: +wp_page_reuse$", out, re.M)
+    ok(rc == 0 and re.search(r"^not attached: +wp_page_reuse$", out, re.M)
        and re.search(r"^counters unavailable: cow_unshare$", out, re.M) and
        "memory (bytes):  1234567 (" in out,
-       "status table: hooks, missing hooks, counters, memory", out)
+       "status table: hooks, hooks not attached, counters, memory", out)
     rc, out, err = run(["status", "--json"])
     j = json.loads(out) if rc == 0 else {}
     ok(rc == 0 and "hooks" not in j and "counters" not in j and
