@@ -509,12 +509,14 @@ static bool vmscope_hook_wanted(int hook)
 static bool vmscope_ft_attach(int i)
 {
 	struct vmscope_ft *f = &vmscope_fts[i];
+	/* The filter is a glob, parsed in place: never hand it a literal. */
+	unsigned char glob[KSYM_NAME_LEN];
 	int err;
 
 	if (!VMSCOPE_HAVE_FTRACE_ARGS || !vmscope_hook_wanted(f->hook))
 		return false;
-	err = ftrace_set_filter(&f->ops, (unsigned char *)f->sym,
-				strlen(f->sym), 1);
+	strscpy(glob, f->sym, sizeof(glob));
+	err = ftrace_set_filter(&f->ops, glob, strlen(glob), 1);
 	if (!err)
 		err = register_ftrace_function(&f->ops);
 	if (err) {
