@@ -8,11 +8,16 @@
  * the counters that need it.  See the UAPI header for what each counter
  * means, and module/compat.h for the per-version symbol names.
  *
- * Every handler runs in atomic context on the fault path.  They only look up
- * a table entry under RCU, bump atomics and, if someone watches, copy one
- * event into a per-CPU buffer: no allocation, no sleeping, no netlink.
- * They never keep a pointer to a VMA: the VMA is stable only while the
- * faulting code holds its lock, which is while the handler runs.
+ * Every handler runs on the fault path: tracepoint and kprobe handlers in
+ * atomic context, ftrace callbacks in whatever context the hooked function
+ * has (ftrace calls a lone callback directly, preemptible), so each is
+ * written for both.  They only look up a table entry under RCU, bump
+ * atomics and, if someone watches, copy one event into a per-CPU buffer:
+ * no allocation, no sleeping, no netlink.  No ftrace callback can recurse:
+ * none touches user memory or calls a hooked function, which is why they
+ * go without ftrace's recursion guard (FTRACE_OPS_FL_RECURSION).  They
+ * never keep a pointer to a VMA: the VMA is stable only while the faulting
+ * code holds its lock, which is while the handler runs.
  */
 #include <linux/file.h>
 #include <linux/hugetlb_inline.h>
@@ -596,12 +601,11 @@ static bool vmscope_copy_callers_init(void)
  * Where ptep_clear_flush() cannot be hooked: the new-anon-rmap function
  * also runs on every first touch of anonymous memory, where a probe at its
  * entry would cost as much as the rest of the counting.  So probe the COW
- * path's own calls of it instead: the direct
- * calls (E8 rel32) in the ranges vmscope_copy_callers_init() found whose
- * target is that function or, with call depth tracking, its thunk in the
- * padding just before it.  register_kprobe() refuses an address that is
- * not an instruction boundary, so a stray E8 byte inside another
- * instruction is never probed.
+ * path's own calls of it instead: the direct calls (E8 rel32) in the
+ * ranges vmscope_copy_callers_init() found whose target is that function
+ * or, with call depth tracking, its thunk in the padding just before it.
+ * register_kprobe() refuses an address that is not an instruction
+ * boundary, so a stray E8 byte inside another instruction is never probed.
  */
 #define VMSCOPE_COPY_SITES	4
 static struct kprobe vmscope_copy_kps[VMSCOPE_COPY_SITES];
