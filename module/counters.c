@@ -216,7 +216,7 @@ static void vmscope_bump(atomic64_t *c, unsigned long mask)
  * @vma_start: start of the VMA the event hit
  * @vma_mask: VMSCOPE_C_* counters of that VMA to bump; 0 for none
  *
- * Called from the fault-path hooks: atomic context, never sleeps.
+ * Called from the fault-path hooks, atomic or not (ftrace); never sleeps.
  */
 void vmscope_count(const struct mm_struct *mm, unsigned long proc_mask,
 		   unsigned long vma_start, unsigned long vma_mask)
