@@ -82,8 +82,8 @@ static struct hlist_head *vmscope_region_bucket(const struct mm_struct *mm,
 
 /*
  * Callers are in an RCU read side (any flavour) or hold vmscope_tab_lock.
- * Inlined: the fault path makes up to four lookups per fault, and a call's
- * return thunk and call-depth accounting cost about as much as the lookup.
+ * Inlined, as the fault path makes up to four lookups per fault; only the
+ * rare inserts below stay out of line.
  */
 static __always_inline struct vmscope_proc_ent *
 vmscope_proc_find(const struct mm_struct *mm)
