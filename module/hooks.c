@@ -50,27 +50,13 @@ static bool vmscope_vma_private(const struct vm_area_struct *vma)
 }
 
 /*
- * An event for watchers, if any watches this address space.  The VMA is
- * read here, while the fault holds it; its file is referenced so that the
- * name can be resolved outside the fault path.
+ * Fill @ev from the fault at @addr in @vma.  The VMA is read here, while
+ * the fault holds it; its file is referenced so that the name can be
+ * resolved outside the fault path.
  */
-static void vmscope_emit(struct vm_area_struct *vma, unsigned long addr,
-			 u8 kind, u8 access, u8 flags, unsigned long ip)
-{
-	struct vmscope_event ev;
-
-	if (!vmscope_watching())
-		return;
-	ev.mask = vmscope_watch_match(vma->vm_mm);
-	if (!ev.mask)
-		return;
-	vmscope_event_fill(&ev, vma, addr, kind, access, flags, ip);
-	vmscope_watch_push(&ev);
-}
-
-void vmscope_event_fill(struct vmscope_event *ev, struct vm_area_struct *vma,
-			unsigned long addr, u8 kind, u8 access, u8 flags,
-			unsigned long ip)
+static void vmscope_event_fill(struct vmscope_event *ev,
+			       struct vm_area_struct *vma, unsigned long addr,
+			       u8 kind, u8 access, u8 flags, unsigned long ip)
 {
 	/*
 	 * The NMI-safe clock: a probe that is not on a function entry is an
@@ -103,6 +89,37 @@ void vmscope_event_fill(struct vmscope_event *ev, struct vm_area_struct *vma,
 		ev->tid = 0;
 		ev->comm[0] = '\0';
 	}
+}
+
+/*
+ * An event for the watchers of this address space, if any, written
+ * straight into this CPU's ring.  Out of line: when nobody watches, the
+ * hooks that call vmscope_emit() carry none of this in their frames.
+ */
+static noinline void vmscope_emit_event(struct vm_area_struct *vma,
+					unsigned long addr, u8 kind, u8 access,
+					u8 flags, unsigned long ip)
+{
+	struct vmscope_event *ev;
+	unsigned long irqflags;
+	u32 mask;
+
+	mask = vmscope_watch_match(vma->vm_mm);
+	if (!mask)
+		return;
+	ev = vmscope_watch_reserve(mask, &irqflags);
+	if (!ev)
+		return;
+	vmscope_event_fill(ev, vma, addr, kind, access, flags, ip);
+	vmscope_watch_commit(irqflags);
+}
+
+static __always_inline void vmscope_emit(struct vm_area_struct *vma,
+					 unsigned long addr, u8 kind,
+					 u8 access, u8 flags, unsigned long ip)
+{
+	if (unlikely(vmscope_watching()))
+		vmscope_emit_event(vma, addr, kind, access, flags, ip);
 }
 
 /* ---- tracepoints: per-process hardware faults, and teardown ---- */
@@ -232,14 +249,14 @@ static bool vmscope_fault_start(struct vm_area_struct *vma, unsigned long addr,
 {
 	unsigned long ip = 0, mask;
 
-	if (vmscope_watching()) {
+	if (unlikely(vmscope_watching())) {
 		/* Only a user-mode fault has a user ip to show. */
 		if (uregs && user_mode(uregs))
 			ip = instruction_pointer(uregs);
-		vmscope_emit(vma, addr, VMSCOPE_EVENT_FAULT,
-			     vmscope_fault_access(flags),
-			     flags & FAULT_FLAG_USER ?
-			     BIT(VMSCOPE_EVENT_F_USER) : 0, ip);
+		vmscope_emit_event(vma, addr, VMSCOPE_EVENT_FAULT,
+				   vmscope_fault_access(flags),
+				   flags & FAULT_FLAG_USER ?
+				   BIT(VMSCOPE_EVENT_F_USER) : 0, ip);
 	}
 	if (vmscope_fault_settles(vma))
 		mask = vmscope_fault_mask(flags, 0);

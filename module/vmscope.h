@@ -160,16 +160,14 @@ int vmscope_put_counters(struct sk_buff *skb, const u64 *c, bool vma);
 int vmscope_hooks_init(void);
 void vmscope_hooks_exit(void);
 unsigned long vmscope_kretprobe_missed(void);
-void vmscope_event_fill(struct vmscope_event *ev, struct vm_area_struct *vma,
-			unsigned long addr, u8 kind, u8 access, u8 flags,
-			unsigned long ip);
 
 /* watch.c */
 int vmscope_watch_init(unsigned int ring_size);
 void vmscope_watch_exit(void);
 void vmscope_watch_free_rings(void);
 u32 vmscope_watch_match(const struct mm_struct *mm);
-void vmscope_watch_push(const struct vmscope_event *ev);
+struct vmscope_event *vmscope_watch_reserve(u32 mask, unsigned long *flags);
+void vmscope_watch_commit(unsigned long flags);
 void vmscope_watch_stats(struct vmscope_watch_stats *st);
 int vmscope_watch_doit(struct sk_buff *skb, struct genl_info *info);
 int vmscope_unwatch_doit(struct sk_buff *skb, struct genl_info *info);

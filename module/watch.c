@@ -81,6 +81,8 @@ static DEFINE_MUTEX(vmscope_watch_mutex);
  * kernel text on every CPU (int3, IPIs) each time.
  */
 unsigned int vmscope_nlisteners;
+/* Which slots of vmscope_listeners[] are taken: the fault path scans these. */
+static unsigned long vmscope_listener_bits;
 static struct vmscope_ring **vmscope_rings;
 static unsigned int vmscope_ring_mask;
 static atomic64_t vmscope_events = ATOMIC64_INIT(0);
@@ -101,13 +103,18 @@ static struct vmscope_listener *vmscope_listener(int i)
 /* Fault path: which watchers want events of @mm.  Atomic context. */
 u32 vmscope_watch_match(const struct mm_struct *mm)
 {
+	unsigned long bits = READ_ONCE(vmscope_listener_bits);
 	struct vmscope_listener *l;
 	u32 mask = 0;
 	int i, j;
 
-	rcu_read_lock();
-	for (i = 0; i < VMSCOPE_WATCH_MAX_LISTENERS; i++) {
-		l = rcu_dereference(vmscope_listeners[i]);
+	/*
+	 * The hooks' flavour of read side, as in counters.c: the
+	 * synchronize_rcu() before a watcher is freed waits for it too.
+	 */
+	rcu_read_lock_sched_notrace();
+	for_each_set_bit(i, &bits, VMSCOPE_WATCH_MAX_LISTENERS) {
+		l = rcu_dereference_sched(vmscope_listeners[i]);
 		if (!l)
 			continue;
 		if (l->all) {
@@ -119,7 +126,7 @@ u32 vmscope_watch_match(const struct mm_struct *mm)
 			if (l->mm[j] == mm)
 				mask |= BIT(i);
 	}
-	rcu_read_unlock();
+	rcu_read_unlock_sched_notrace();
 	return mask;
 }
 
@@ -139,30 +146,39 @@ static void vmscope_watch_lost(u32 mask)
 }
 
 /*
- * Fault path: queue @ev on this CPU's ring, or count it lost.  The ring
- * takes over the event's file reference.
+ * Fault path: the free slot of this CPU's ring for an event to the watchers
+ * in @mask, which the caller fills in place; or NULL, the event counted
+ * lost, if the ring is full.  Interrupts stay off until
+ * vmscope_watch_commit(), so that nothing else on this CPU takes the slot.
  */
-void vmscope_watch_push(const struct vmscope_event *ev)
+struct vmscope_event *vmscope_watch_reserve(u32 mask, unsigned long *flags)
 {
+	struct vmscope_event *ev;
 	struct vmscope_ring *r;
-	unsigned long flags;
 	unsigned int head;
 
-	local_irq_save(flags);
+	local_irq_save(*flags);
 	r = vmscope_rings[smp_processor_id()];
 	head = r->head;
 	/* Pairs with the drain's release: the slots below tail are free. */
 	if (head - smp_load_acquire(&r->tail) > vmscope_ring_mask) {
+		local_irq_restore(*flags);
 		atomic64_inc(&vmscope_events_dropped);
-		vmscope_watch_lost(ev->mask);
-		local_irq_restore(flags);
-		if (ev->file)
-			fput(ev->file);
-		return;
+		vmscope_watch_lost(mask);
+		return NULL;
 	}
-	r->ev[head & vmscope_ring_mask] = *ev;
-	/* Publish the event before the index that hands it to the drain. */
-	smp_store_release(&r->head, head + 1);
+	ev = &r->ev[head & vmscope_ring_mask];
+	ev->mask = mask;
+	return ev;
+}
+
+/* Hand the slot vmscope_watch_reserve() gave to the drain. */
+void vmscope_watch_commit(unsigned long flags)
+{
+	struct vmscope_ring *r = vmscope_rings[smp_processor_id()];
+
+	/* Publish the event before the index that hands it over. */
+	smp_store_release(&r->head, r->head + 1);
 	local_irq_restore(flags);
 	atomic64_inc(&vmscope_events);
 }
@@ -347,6 +363,7 @@ static void vmscope_listener_remove(int i)
 
 	l = vmscope_listener(i);
 	RCU_INIT_POINTER(vmscope_listeners[i], NULL);
+	WRITE_ONCE(vmscope_listener_bits, vmscope_listener_bits & ~BIT(i));
 	WRITE_ONCE(vmscope_nlisteners, vmscope_nlisteners - 1);
 	synchronize_rcu();
 	vmscope_watch_drain();
@@ -464,6 +481,7 @@ int vmscope_watch_doit(struct sk_buff *skb, struct genl_info *info)
 		goto err_free;
 	}
 	rcu_assign_pointer(vmscope_listeners[i], l);
+	WRITE_ONCE(vmscope_listener_bits, vmscope_listener_bits | BIT(i));
 	WRITE_ONCE(vmscope_nlisteners, vmscope_nlisteners + 1);
 	if (vmscope_nlisteners == 1)
 		schedule_delayed_work(&vmscope_watch_dwork,
