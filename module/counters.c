@@ -24,90 +24,28 @@
 #include <net/netlink.h>
 
 #include <uapi/linux/vmscope.h>
+#include "counters.h"
 #include "vmscope.h"
 
-struct vmscope_proc_ent {
-	struct hlist_node node;
-	struct list_head regions;
-	const struct mm_struct *mm;
-	unsigned int nregions;
-	atomic64_t c[VMSCOPE_C_NR];
-	atomic64_t vma_overflow;
-	struct rcu_head rcu;
-	struct vmscope_proc_ent *next_free;
-};
-
-struct vmscope_region {
-	struct hlist_node node;
-	struct list_head plist;
-	/* Its process: freed after it, so valid wherever it is found. */
-	struct vmscope_proc_ent *proc;
-	const struct mm_struct *mm;
-	unsigned long start;
-	atomic64_t c[VMSCOPE_C_NR];
-	struct rcu_head rcu;
-	struct vmscope_region *next_free;
-};
-
-static DEFINE_RAW_SPINLOCK(vmscope_tab_lock);
+DEFINE_RAW_SPINLOCK(vmscope_tab_lock);
 
 static struct vmscope_proc_ent *vmscope_procs;
 static struct vmscope_proc_ent *vmscope_proc_free;
-static struct hlist_head *vmscope_proc_hash;
+struct hlist_head *vmscope_proc_hash;
 static unsigned int vmscope_proc_bits;
+unsigned int vmscope_proc_shift;
 static unsigned int vmscope_proc_used;
 
 static struct vmscope_region *vmscope_regions;
 static struct vmscope_region *vmscope_region_free;
-static struct hlist_head *vmscope_region_hash;
+struct hlist_head *vmscope_region_hash;
 static unsigned int vmscope_region_bits;
+unsigned int vmscope_region_shift;
 static unsigned int vmscope_region_used;
 
 static atomic64_t vmscope_proc_overflow = ATOMIC64_INIT(0);
 static atomic64_t vmscope_vma_overflow = ATOMIC64_INIT(0);
 static size_t vmscope_tab_bytes;
-
-static struct hlist_head *vmscope_proc_bucket(const struct mm_struct *mm)
-{
-	return &vmscope_proc_hash[hash_ptr(mm, vmscope_proc_bits)];
-}
-
-static struct hlist_head *vmscope_region_bucket(const struct mm_struct *mm,
-						unsigned long start)
-{
-	return &vmscope_region_hash[hash_long((unsigned long)mm ^
-					      (start >> PAGE_SHIFT),
-					      vmscope_region_bits)];
-}
-
-/*
- * Callers are in an RCU read side (any flavour) or hold vmscope_tab_lock.
- * Inlined, as the fault path makes up to four lookups per fault; only the
- * rare inserts below stay out of line.
- */
-static __always_inline struct vmscope_proc_ent *
-vmscope_proc_find(const struct mm_struct *mm)
-{
-	struct vmscope_proc_ent *p;
-
-	hlist_for_each_entry_rcu(p, vmscope_proc_bucket(mm), node,
-				 lockdep_is_held(&vmscope_tab_lock))
-		if (p->mm == mm)
-			return p;
-	return NULL;
-}
-
-static __always_inline struct vmscope_region *
-vmscope_region_find(const struct mm_struct *mm, unsigned long start)
-{
-	struct vmscope_region *r;
-
-	hlist_for_each_entry_rcu(r, vmscope_region_bucket(mm, start), node,
-				 lockdep_is_held(&vmscope_tab_lock))
-		if (r->mm == mm && r->start == start)
-			return r;
-	return NULL;
-}
 
 static void vmscope_reset(atomic64_t *c, int n)
 {
@@ -116,7 +54,7 @@ static void vmscope_reset(atomic64_t *c, int n)
 }
 
 /* The slow half of vmscope_proc_get(): insert an entry for @mm. */
-static noinline struct vmscope_proc_ent *
+static struct vmscope_proc_ent *
 vmscope_proc_add(const struct mm_struct *mm)
 {
 	struct vmscope_proc_ent *p;
@@ -141,20 +79,8 @@ vmscope_proc_add(const struct mm_struct *mm)
 	return p;
 }
 
-/*
- * The entry of @mm, created on first use.  Any context; O(1) apart from the
- * hash chain.  NULL (and counted) when the table is full.
- */
-static __always_inline struct vmscope_proc_ent *
-vmscope_proc_get(const struct mm_struct *mm)
-{
-	struct vmscope_proc_ent *p = vmscope_proc_find(mm);
-
-	return likely(p) ? p : vmscope_proc_add(mm);
-}
-
 /* The slow half of vmscope_region_get(): insert an entry for @start. */
-static noinline struct vmscope_region *
+static struct vmscope_region *
 vmscope_region_add(struct vmscope_proc_ent *p, unsigned long start)
 {
 	struct vmscope_region *r;
@@ -183,6 +109,18 @@ vmscope_region_add(struct vmscope_proc_ent *p, unsigned long start)
 	return r;
 }
 
+/*
+ * The entry of @mm, created on first use.  Any context; O(1) apart from the
+ * hash chain.  NULL (and counted) when the table is full.
+ */
+static __always_inline struct vmscope_proc_ent *
+vmscope_proc_get(const struct mm_struct *mm)
+{
+	struct vmscope_proc_ent *p = vmscope_proc_find(mm);
+
+	return likely(p) ? p : vmscope_proc_add(mm);
+}
+
 static __always_inline struct vmscope_region *
 vmscope_region_get(struct vmscope_proc_ent *p, unsigned long start)
 {
@@ -191,83 +129,24 @@ vmscope_region_get(struct vmscope_proc_ent *p, unsigned long start)
 	return likely(r) ? r : vmscope_region_add(p, start);
 }
 
-/* Bump the counters of @c in @mask: one bit per counter. */
-static void vmscope_bump(atomic64_t *c, unsigned long mask)
-{
-	while (mask) {
-		atomic64_inc(&c[__ffs(mask)]);
-		mask &= mask - 1;
-	}
-}
-
 /*
- * The hooks' read side: preemption off, a per-CPU count, where
- * rcu_read_lock() costs a function call each way under PREEMPT_RCU (Debian
- * builds it in).  The consolidated RCU of 5.0 and later waits for it just
- * the same before vmscope's call_rcu() callbacks free an entry.
+ * vmscope_count() when an entry is missing: make the entries, then count.
+ * The caller is in the hooks' RCU read side.
  */
-#define vmscope_hook_rcu_lock()		rcu_read_lock_sched_notrace()
-#define vmscope_hook_rcu_unlock()	rcu_read_unlock_sched_notrace()
-
-/**
- * vmscope_count - count an event of the process that owns @mm
- * @mm: the address space
- * @proc_mask: VMSCOPE_C_* counters of the process to bump, as bits
- * @vma_start: start of the VMA the event hit
- * @vma_mask: VMSCOPE_C_* counters of that VMA to bump; 0 for none
- *
- * Called from the fault-path hooks, atomic or not (ftrace); never sleeps.
- */
-void vmscope_count(const struct mm_struct *mm, unsigned long proc_mask,
-		   unsigned long vma_start, unsigned long vma_mask)
+void vmscope_count_miss(const struct mm_struct *mm, unsigned long proc_mask,
+			unsigned long vma_start, unsigned long vma_mask)
 {
 	struct vmscope_proc_ent *p;
-	struct vmscope_region *r;
+	struct vmscope_region *r = NULL;
 
-	vmscope_hook_rcu_lock();
-	/* The common case: the VMA's entry exists, and leads to the process's. */
-	r = vma_mask ? vmscope_region_find(mm, vma_start) : NULL;
-	if (r) {
-		p = r->proc;
-	} else {
-		p = vmscope_proc_get(mm);
-		if (!p)
-			goto out;
-		if (vma_mask)
-			r = vmscope_region_get(p, vma_start);
-	}
+	p = vmscope_proc_get(mm);
+	if (!p)
+		return;
+	if (vma_mask)
+		r = vmscope_region_get(p, vma_start);
 	vmscope_bump(p->c, proc_mask);
 	if (r)
 		vmscope_bump(r->c, vma_mask);
-out:
-	vmscope_hook_rcu_unlock();
-}
-
-/**
- * vmscope_count_found - vmscope_count() into existing entries only
- * @mm: the address space
- * @proc_mask: VMSCOPE_C_* counters of the process to bump, as bits
- * @vma_start: start of the VMA the event hit
- * @vma_mask: VMSCOPE_C_* counters of that VMA to bump
- *
- * For a hook that may run as an NMI (an int3 kprobe): lock-free lookups
- * and atomics, never an insert.  An event whose entries are missing was
- * already counted as overflow by the hook that should have made them.
- */
-void vmscope_count_found(const struct mm_struct *mm, unsigned long proc_mask,
-			 unsigned long vma_start, unsigned long vma_mask)
-{
-	struct vmscope_proc_ent *p;
-	struct vmscope_region *r;
-
-	vmscope_hook_rcu_lock();
-	r = vmscope_region_find(mm, vma_start);
-	p = r ? r->proc : vmscope_proc_find(mm);
-	if (p)
-		vmscope_bump(p->c, proc_mask);
-	if (r)
-		vmscope_bump(r->c, vma_mask);
-	vmscope_hook_rcu_unlock();
 }
 
 /**
@@ -510,8 +389,11 @@ int __init vmscope_count_init(unsigned int max_procs, unsigned int max_vmas)
 {
 	unsigned int i;
 
-	vmscope_proc_bits = ilog2(roundup_pow_of_two(max_procs));
-	vmscope_region_bits = ilog2(roundup_pow_of_two(max_vmas));
+	/* At least two buckets: a shift by 64 would not hash at all. */
+	vmscope_proc_bits = max(ilog2(roundup_pow_of_two(max_procs)), 1);
+	vmscope_region_bits = max(ilog2(roundup_pow_of_two(max_vmas)), 1);
+	vmscope_proc_shift = BITS_PER_LONG - vmscope_proc_bits;
+	vmscope_region_shift = BITS_PER_LONG - vmscope_region_bits;
 	vmscope_procs = vmscope_tab_alloc(max_procs, sizeof(*vmscope_procs));
 	vmscope_proc_hash = vmscope_tab_alloc(1U << vmscope_proc_bits,
 					      sizeof(*vmscope_proc_hash));
@@ -610,7 +492,11 @@ int vmscope_put_counters(struct sk_buff *skb, const u64 *c, bool vma)
 		if (group < 0 || !(ok & BIT(group)))
 			continue;
 		val = c[i];
-		if (vmscope_counters_derived & BIT(group))
+		if (i == VMSCOPE_C_FAULTS)
+			val = c[VMSCOPE_C_FAULTS_READ] +
+			      c[VMSCOPE_C_FAULTS_WRITE] +
+			      c[VMSCOPE_C_FAULTS_EXEC];
+		else if (vmscope_counters_derived & BIT(group))
 			/* only reuses are ever derived */
 			val = c[VMSCOPE_C_COW_FAULTS] > c[VMSCOPE_C_COW_COPIES] ?
 			      c[VMSCOPE_C_COW_FAULTS] - c[VMSCOPE_C_COW_COPIES] : 0;

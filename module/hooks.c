@@ -35,6 +35,7 @@
 
 #include <uapi/linux/vmscope.h>
 #include "compat.h"
+#include "counters.h"
 #include "vmscope.h"
 
 unsigned long vmscope_hooks;
@@ -44,7 +45,7 @@ static struct {
 	unsigned long lo, hi;
 } vmscope_copy_callers[2];
 
-static bool vmscope_vma_private(const struct vm_area_struct *vma)
+static __always_inline bool vmscope_vma_private(const struct vm_area_struct *vma)
 {
 	return !(vma->vm_flags & (VM_SHARED | VM_MAYSHARE));
 }
@@ -127,11 +128,12 @@ static __always_inline void vmscope_emit(struct vm_area_struct *vma,
 #define VMSCOPE_TP_USER		((void *)1UL)
 #define VMSCOPE_TP_KERNEL	((void *)2UL)
 
-static void vmscope_tp_fault(void *data, unsigned long address,
-			     struct pt_regs *regs, unsigned long error_code)
+static notrace void vmscope_tp_fault(void *data, unsigned long address,
+				     struct pt_regs *regs,
+				     unsigned long error_code)
 {
 	struct mm_struct *mm = current->mm;
-	unsigned long mask = BIT(VMSCOPE_C_FAULTS);
+	unsigned long mask;
 
 	/*
 	 * A kernel-mode fault counts only on a user address of a process;
@@ -141,11 +143,11 @@ static void vmscope_tp_fault(void *data, unsigned long address,
 	if (!mm || address >= TASK_SIZE_MAX || in_nmi())
 		return;
 	if (error_code & X86_PF_INSTR)
-		mask |= BIT(VMSCOPE_C_FAULTS_EXEC);
+		mask = BIT(VMSCOPE_C_FAULTS_EXEC);
 	else if (error_code & X86_PF_WRITE)
-		mask |= BIT(VMSCOPE_C_FAULTS_WRITE);
+		mask = BIT(VMSCOPE_C_FAULTS_WRITE);
 	else
-		mask |= BIT(VMSCOPE_C_FAULTS_READ);
+		mask = BIT(VMSCOPE_C_FAULTS_READ);
 	if (error_code & X86_PF_PROT)
 		mask |= BIT(VMSCOPE_C_FAULTS_PROT);
 	if (data == VMSCOPE_TP_KERNEL)
@@ -193,7 +195,7 @@ struct vmscope_hmf {
 /* Set once the do_swap_page() return probe is attached. */
 static bool vmscope_settle;
 
-static u8 vmscope_fault_access(unsigned int flags)
+static __always_inline u8 vmscope_fault_access(unsigned int flags)
 {
 	if (flags & FAULT_FLAG_INSTRUCTION)
 		return VMSCOPE_ACCESS_EXEC;
@@ -202,17 +204,18 @@ static u8 vmscope_fault_access(unsigned int flags)
 	return VMSCOPE_ACCESS_READ;
 }
 
-static const unsigned long vmscope_access_ctr[] = {
-	[VMSCOPE_ACCESS_READ]	= BIT(VMSCOPE_C_FAULTS_READ),
-	[VMSCOPE_ACCESS_WRITE]	= BIT(VMSCOPE_C_FAULTS_WRITE),
-	[VMSCOPE_ACCESS_EXEC]	= BIT(VMSCOPE_C_FAULTS_EXEC),
-};
-
 /* The VMA counters of one completed fault, as mm_account_fault() sees it. */
-static unsigned long vmscope_fault_mask(unsigned int flags, vm_fault_t ret)
+static __always_inline unsigned long
+vmscope_fault_mask(unsigned int flags, vm_fault_t ret)
 {
-	unsigned long mask = BIT(VMSCOPE_C_FAULTS) |
-			     vmscope_access_ctr[vmscope_fault_access(flags)];
+	unsigned long mask;
+
+	if (flags & FAULT_FLAG_INSTRUCTION)
+		mask = BIT(VMSCOPE_C_FAULTS_EXEC);
+	else if (flags & FAULT_FLAG_WRITE)
+		mask = BIT(VMSCOPE_C_FAULTS_WRITE);
+	else
+		mask = BIT(VMSCOPE_C_FAULTS_READ);
 
 	if (!(flags & FAULT_FLAG_USER))
 		mask |= BIT(VMSCOPE_C_FAULTS_KERNEL);
@@ -230,7 +233,7 @@ static unsigned long vmscope_fault_mask(unsigned int flags, vm_fault_t ret)
  * return the second probe follows.  Such a fault is counted at entry and
  * needs no return probe, which is most of what a kretprobe costs.
  */
-static bool vmscope_fault_settles(struct vm_area_struct *vma)
+static __always_inline bool vmscope_fault_settles(struct vm_area_struct *vma)
 {
 	return vmscope_settle && vma_is_anonymous(vma) && vma->anon_vma &&
 	       !userfaultfd_armed(vma) && !is_vm_hugetlb_page(vma);
@@ -243,25 +246,32 @@ static bool vmscope_fault_settles(struct vm_area_struct *vma)
  * (which must not leak the file reference).  Counts the fault and returns
  * true, unless @follow (a return probe is there) and its outcome is open.
  */
-static bool vmscope_fault_start(struct vm_area_struct *vma, unsigned long addr,
-				unsigned int flags, struct pt_regs *uregs,
-				bool follow)
+static noinline void vmscope_fault_event(struct vm_area_struct *vma,
+					 unsigned long addr, unsigned int flags,
+					 struct pt_regs *uregs)
 {
-	unsigned long ip = 0, mask;
+	unsigned long ip = 0;
 
-	if (unlikely(vmscope_watching())) {
-		/* Only a user-mode fault has a user ip to show. */
-		if (uregs && user_mode(uregs))
-			ip = instruction_pointer(uregs);
-		vmscope_emit_event(vma, addr, VMSCOPE_EVENT_FAULT,
-				   vmscope_fault_access(flags),
-				   flags & FAULT_FLAG_USER ?
-				   BIT(VMSCOPE_EVENT_F_USER) : 0, ip);
-	}
+	/* Only a user-mode fault has a user ip to show. */
+	if (uregs && user_mode(uregs))
+		ip = instruction_pointer(uregs);
+	vmscope_emit_event(vma, addr, VMSCOPE_EVENT_FAULT,
+			   vmscope_fault_access(flags),
+			   flags & FAULT_FLAG_USER ?
+			   BIT(VMSCOPE_EVENT_F_USER) : 0, ip);
+}
+
+static __always_inline bool
+vmscope_fault_start(struct vm_area_struct *vma, unsigned long addr,
+		    unsigned int flags, struct pt_regs *uregs,
+		    bool follow, bool emit)
+{
+	unsigned long mask = 0;
+
 	if (vmscope_fault_settles(vma))
 		mask = vmscope_fault_mask(flags, 0);
 	else if (follow)
-		return false;
+		;	/* the return probe counts it */
 	else if (flags & FAULT_FLAG_TRIED)
 		/*
 		 * The retry of a fault counted when its first try started,
@@ -270,18 +280,38 @@ static bool vmscope_fault_start(struct vm_area_struct *vma, unsigned long addr,
 		mask = BIT(VMSCOPE_C_FAULTS_MAJOR);
 	else
 		mask = vmscope_fault_mask(flags, 0);
-	vmscope_count(vma->vm_mm, 0, vma->vm_start, mask);
-	return true;
+	if (mask)
+		vmscope_count(vma->vm_mm, 0, vma->vm_start, mask);
+	if (emit && unlikely(vmscope_watching()))
+		vmscope_fault_event(vma, addr, flags, uregs);
+	return mask != 0;
 }
 
-/* The default: every fault counted when it starts, from an ftrace hook. */
-static void vmscope_ft_fault(unsigned long ip, unsigned long parent_ip,
-			     struct ftrace_ops *op, struct ftrace_regs *fregs)
+static noinline void vmscope_ft_fault_watched(struct ftrace_regs *fregs)
 {
 	vmscope_fault_start((void *)vmscope_ftrace_arg(fregs, 0),
 			    vmscope_ftrace_arg(fregs, 1),
 			    vmscope_ftrace_arg(fregs, 2),
-			    (void *)vmscope_ftrace_arg(fregs, 3), false);
+			    (void *)vmscope_ftrace_arg(fregs, 3), false, true);
+}
+
+/*
+ * The default: every fault counted when it starts, from an ftrace hook.
+ * Split on whether anyone watches, so that the common case keeps no value
+ * live across a call and saves no registers.
+ */
+static notrace void vmscope_ft_fault(unsigned long ip,
+				     unsigned long parent_ip,
+				     struct ftrace_ops *op,
+				     struct ftrace_regs *fregs)
+{
+	if (unlikely(vmscope_watching())) {
+		vmscope_ft_fault_watched(fregs);
+		return;
+	}
+	vmscope_fault_start((void *)vmscope_ftrace_arg(fregs, 0),
+			    vmscope_ftrace_arg(fregs, 1),
+			    vmscope_ftrace_arg(fregs, 2), NULL, false, false);
 }
 
 /* vma_complete=1: the kretprobe.  Returning 1 leaves the return out. */
@@ -295,7 +325,7 @@ static int vmscope_hmf_entry(struct kretprobe_instance *ri,
 
 	if (vmscope_fault_start(vma, regs_get_kernel_argument(regs, 1), flags,
 				(void *)regs_get_kernel_argument(regs, 3),
-				true))
+				true, true))
 		return 1;
 	d->mm = vma->vm_mm;
 	d->start = vma->vm_start;
@@ -359,34 +389,45 @@ static struct kretprobe vmscope_swap_probe = {
 
 /* ---- copy-on-write ---- */
 
-/* do_wp_page(vmf): a write-protect fault, with the PTE it found. */
-static void vmscope_wp(struct vm_fault *vmf)
+/* The write-protect faults that are not a plain COW fault: rare. */
+static noinline void vmscope_wp_special(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	unsigned long mask;
 	u8 kind;
 
-	/* A write fault on a shared mapping is write-notify, not COW. */
-	if (!vmscope_vma_private(vma))
-		return;
 	if (vmf->flags & FAULT_FLAG_UNSHARE) {
 		mask = BIT(VMSCOPE_C_COW_UNSHARE);
 		kind = VMSCOPE_EVENT_COW_UNSHARE;
-	} else if (is_zero_pfn(pte_pfn(vmf->orig_pte))) {
+	} else {
 		mask = BIT(VMSCOPE_C_COW_FAULTS) | BIT(VMSCOPE_C_COW_ZERO);
 		kind = VMSCOPE_EVENT_COW_ZERO;
-	} else {
-		mask = BIT(VMSCOPE_C_COW_FAULTS);
-		kind = __VMSCOPE_EVENT_CNT;	/* the copy or reuse tells */
 	}
 	vmscope_count(vma->vm_mm, mask, vma->vm_start, mask);
-	if (kind != __VMSCOPE_EVENT_CNT)
-		vmscope_emit(vma, vmf->address, kind, VMSCOPE_ACCESS_WRITE,
-			     0, 0);
+	vmscope_emit(vma, vmf->address, kind, VMSCOPE_ACCESS_WRITE, 0, 0);
 }
 
-static void vmscope_ft_wp(unsigned long ip, unsigned long parent_ip,
-			  struct ftrace_ops *op, struct ftrace_regs *fregs)
+/* do_wp_page(vmf): a write-protect fault, with the PTE it found. */
+static __always_inline void vmscope_wp(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	const unsigned long mask = BIT(VMSCOPE_C_COW_FAULTS);
+
+	/* A write fault on a shared mapping is write-notify, not COW. */
+	if (!vmscope_vma_private(vma))
+		return;
+	if (unlikely((vmf->flags & FAULT_FLAG_UNSHARE) ||
+		     is_zero_pfn(pte_pfn(vmf->orig_pte)))) {
+		vmscope_wp_special(vmf);
+		return;
+	}
+	/* The copy or the reuse that follows makes the event. */
+	vmscope_count(vma->vm_mm, mask, vma->vm_start, mask);
+}
+
+static notrace void vmscope_ft_wp(unsigned long ip, unsigned long parent_ip,
+				  struct ftrace_ops *op,
+				  struct ftrace_regs *fregs)
 {
 	vmscope_wp((void *)vmscope_ftrace_arg(fregs, 0));
 }
@@ -412,7 +453,7 @@ static int vmscope_reuse_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 /* Is @ret a return address in the COW path's code? */
-static bool vmscope_cow_caller(unsigned long ret)
+static __always_inline bool vmscope_cow_caller(unsigned long ret)
 {
 	int i;
 
@@ -428,7 +469,8 @@ static bool vmscope_cow_caller(unsigned long ret)
  * an NMI: so it only finds the entries do_wp_page()'s hook made for this
  * fault a moment before, and never takes vmscope_tab_lock to insert one.
  */
-static void vmscope_copy(struct vm_area_struct *vma, unsigned long addr)
+static __always_inline void vmscope_copy(struct vm_area_struct *vma,
+					 unsigned long addr)
 {
 	const unsigned long mask = BIT(VMSCOPE_C_COW_COPIES);
 
@@ -444,9 +486,10 @@ static void vmscope_copy(struct vm_area_struct *vma, unsigned long addr)
  * to take the old page out before the new one goes in; its other callers
  * (migration, KSM, reclaim, uprobes) are told apart by the return address.
  */
-static void vmscope_ft_clear_flush(unsigned long ip, unsigned long parent_ip,
-				   struct ftrace_ops *op,
-				   struct ftrace_regs *fregs)
+static notrace void vmscope_ft_clear_flush(unsigned long ip,
+					   unsigned long parent_ip,
+					   struct ftrace_ops *op,
+					   struct ftrace_regs *fregs)
 {
 	if (vmscope_cow_caller(parent_ip))
 		vmscope_copy((void *)vmscope_ftrace_arg(fregs, 0),

@@ -55,7 +55,9 @@ void vmscope_target_put(struct vmscope_target *t);
 /*
  * Counters, in the order of the VMSCOPE_VMA_A_FAULTS... attributes.  The
  * process-wide FAULTS* come from the fault tracepoints, the per-VMA ones
- * from handle_mm_fault(); the COW ones are the same hooks for both.
+ * from handle_mm_fault(); the COW ones are the same hooks for both.  Every
+ * fault is exactly one of READ, WRITE and EXEC, so FAULTS is never counted:
+ * vmscope_put_counters() adds it up, which saves the hooks an increment.
  */
 enum {
 	VMSCOPE_C_FAULTS,
@@ -136,10 +138,6 @@ static inline bool vmscope_watching(void)
 /* counters.c */
 int vmscope_count_init(unsigned int max_procs, unsigned int max_vmas);
 void vmscope_count_exit_tables(void);
-void vmscope_count(const struct mm_struct *mm, unsigned long proc_mask,
-		   unsigned long vma_start, unsigned long vma_mask);
-void vmscope_count_found(const struct mm_struct *mm, unsigned long proc_mask,
-			 unsigned long vma_start, unsigned long vma_mask);
 void vmscope_uncount(const struct mm_struct *mm, unsigned long vma_start,
 		     unsigned long vma_mask);
 void vmscope_count_unmap(const struct mm_struct *mm, unsigned long start,
