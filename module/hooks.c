@@ -45,7 +45,8 @@ static struct {
 	unsigned long lo, hi;
 } vmscope_copy_callers[2];
 
-static __always_inline bool vmscope_vma_private(const struct vm_area_struct *vma)
+static __always_inline bool
+vmscope_vma_private(const struct vm_area_struct *vma)
 {
 	return !(vma->vm_flags & (VM_SHARED | VM_MAYSHARE));
 }
@@ -210,13 +211,13 @@ vmscope_fault_mask(unsigned int flags, vm_fault_t ret)
 {
 	unsigned long mask;
 
-	if (flags & FAULT_FLAG_INSTRUCTION)
-		mask = BIT(VMSCOPE_C_FAULTS_EXEC);
-	else if (flags & FAULT_FLAG_WRITE)
-		mask = BIT(VMSCOPE_C_FAULTS_WRITE);
-	else
-		mask = BIT(VMSCOPE_C_FAULTS_READ);
-
+	/* The access counters are in the order of the access kinds. */
+	BUILD_BUG_ON(VMSCOPE_C_FAULTS_WRITE - VMSCOPE_C_FAULTS_READ !=
+		     VMSCOPE_ACCESS_WRITE - VMSCOPE_ACCESS_READ ||
+		     VMSCOPE_C_FAULTS_EXEC - VMSCOPE_C_FAULTS_READ !=
+		     VMSCOPE_ACCESS_EXEC - VMSCOPE_ACCESS_READ);
+	mask = BIT(VMSCOPE_C_FAULTS_READ + vmscope_fault_access(flags) -
+		   VMSCOPE_ACCESS_READ);
 	if (!(flags & FAULT_FLAG_USER))
 		mask |= BIT(VMSCOPE_C_FAULTS_KERNEL);
 	/* A retried fault is major: it could not be handled at once. */
@@ -239,13 +240,7 @@ static __always_inline bool vmscope_fault_settles(struct vm_area_struct *vma)
 	       !userfaultfd_armed(vma) && !is_vm_hugetlb_page(vma);
 }
 
-/*
- * handle_mm_fault(vma, addr, flags, regs) starts.  The event goes out from
- * here, while the VMA is held: a return handler may run after the lock is
- * gone, or, for a fault still sleeping when the module unloads, never
- * (which must not leak the file reference).  Counts the fault and returns
- * true, unless @follow (a return probe is there) and its outcome is open.
- */
+/* The event of a fault that starts, for watchers. */
 static noinline void vmscope_fault_event(struct vm_area_struct *vma,
 					 unsigned long addr, unsigned int flags,
 					 struct pt_regs *uregs)
@@ -261,17 +256,24 @@ static noinline void vmscope_fault_event(struct vm_area_struct *vma,
 			   BIT(VMSCOPE_EVENT_F_USER) : 0, ip);
 }
 
+/*
+ * handle_mm_fault(vma, addr, flags, regs) starts.  The event goes out from
+ * here, while the VMA is held: a return handler may run after the lock is
+ * gone, or, for a fault still sleeping when the module unloads, never
+ * (which must not leak the file reference).  Counts the fault and returns
+ * true, unless @follow (a return probe is there) and its outcome is open.
+ */
 static __always_inline bool
 vmscope_fault_start(struct vm_area_struct *vma, unsigned long addr,
 		    unsigned int flags, struct pt_regs *uregs,
 		    bool follow, bool emit)
 {
-	unsigned long mask = 0;
+	unsigned long mask;
 
 	if (vmscope_fault_settles(vma))
 		mask = vmscope_fault_mask(flags, 0);
 	else if (follow)
-		;	/* the return probe counts it */
+		mask = 0;	/* the return probe counts it */
 	else if (flags & FAULT_FLAG_TRIED)
 		/*
 		 * The retry of a fault counted when its first try started,
