@@ -62,6 +62,16 @@ rc3=${PIPESTATUS[0]}
 rmmod vmscope
 tap $? "rmmod after the ring_size=16 pass"
 
+# The smallest tables the parameters allow: one process entry and one VMA
+# entry (their hash tables get two buckets each).  Every other process and
+# VMA must overflow, counted, with use never above the caps.
+insmod "$ko" max_procs=1 max_vmas=1
+tap $? "insmod $ko max_procs=1 max_vmas=1"
+/usr/bin/python3 tests/stress/bounds.py 5 2>&1 | sed 's/^/# /'
+tap "${PIPESTATUS[0]}" "max_procs=1 max_vmas=1: the one-entry tables overflow, counted, within their caps"
+rmmod vmscope
+tap $? "rmmod after the max_procs=1 max_vmas=1 pass"
+
 # vma_complete=1 follows every fault on other than private anonymous
 # memory to its end with a kretprobe, instead of counting it at its start:
 # rerun the tests of the per-VMA fault counters and events that way.
