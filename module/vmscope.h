@@ -127,12 +127,12 @@ struct vmscope_watch_stats {
 extern unsigned long vmscope_hooks, vmscope_hook_mask;
 extern bool vmscope_vma_complete;
 extern unsigned long vmscope_counters_exact, vmscope_counters_derived;
-extern unsigned int vmscope_nlisteners;
+extern unsigned long vmscope_listener_bits;
 
 /* Fault path: does anyone watch at all?  A plain load, no text patching. */
 static inline bool vmscope_watching(void)
 {
-	return READ_ONCE(vmscope_nlisteners);
+	return READ_ONCE(vmscope_listener_bits);
 }
 
 /* counters.c */

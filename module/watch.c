@@ -14,6 +14,7 @@
  * of each slot that wanted it.  A slot is reused only after a grace period
  * and a drain, so no event ever reaches a later watcher of the same slot.
  */
+#include <linux/bitops.h>
 #include <linux/file.h>
 #include <linux/mutex.h>
 #include <linux/netlink.h>
@@ -75,14 +76,13 @@ struct vmscope_ring {
 static struct vmscope_listener __rcu *vmscope_listeners[VMSCOPE_WATCH_MAX_LISTENERS];
 static DEFINE_MUTEX(vmscope_watch_mutex);
 /*
- * Sockets watching now.  The fault path reads it locklessly to skip the
- * watcher lookup when nobody watches.  Deliberately not a static key:
+ * Which slots of vmscope_listeners[] are taken, written under the mutex.
+ * The fault path reads it locklessly: zero skips the watcher lookup, and
+ * the lookup scans only the bits set.  Deliberately not a static key:
  * WATCH and UNWATCH are unprivileged, and flipping a static key patches
  * kernel text on every CPU (int3, IPIs) each time.
  */
-unsigned int vmscope_nlisteners;
-/* Which slots of vmscope_listeners[] are taken: the fault path scans these. */
-static unsigned long vmscope_listener_bits;
+unsigned long vmscope_listener_bits;
 static struct vmscope_ring **vmscope_rings;
 static unsigned int vmscope_ring_mask;
 static atomic64_t vmscope_events = ATOMIC64_INIT(0);
@@ -364,7 +364,6 @@ static void vmscope_listener_remove(int i)
 	l = vmscope_listener(i);
 	RCU_INIT_POINTER(vmscope_listeners[i], NULL);
 	WRITE_ONCE(vmscope_listener_bits, vmscope_listener_bits & ~BIT(i));
-	WRITE_ONCE(vmscope_nlisteners, vmscope_nlisteners - 1);
 	synchronize_rcu();
 	vmscope_watch_drain();
 	vmscope_listener_free(l);
@@ -382,7 +381,7 @@ static void vmscope_watch_work(struct work_struct *work)
 		if (l && l->dead)
 			vmscope_listener_remove(i);
 	}
-	if (vmscope_nlisteners)
+	if (vmscope_listener_bits)
 		schedule_delayed_work(&vmscope_watch_dwork,
 				      msecs_to_jiffies(VMSCOPE_DRAIN_MS));
 	mutex_unlock(&vmscope_watch_mutex);
@@ -482,8 +481,8 @@ int vmscope_watch_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	rcu_assign_pointer(vmscope_listeners[i], l);
 	WRITE_ONCE(vmscope_listener_bits, vmscope_listener_bits | BIT(i));
-	WRITE_ONCE(vmscope_nlisteners, vmscope_nlisteners + 1);
-	if (vmscope_nlisteners == 1)
+	/* The first watcher starts the drain. */
+	if (vmscope_listener_bits == BIT(i))
 		schedule_delayed_work(&vmscope_watch_dwork,
 				      msecs_to_jiffies(VMSCOPE_DRAIN_MS));
 	mutex_unlock(&vmscope_watch_mutex);
@@ -535,7 +534,7 @@ void vmscope_watch_stats(struct vmscope_watch_stats *st)
 {
 	st->events = atomic64_read(&vmscope_events);
 	st->dropped = atomic64_read(&vmscope_events_dropped);
-	st->listeners = READ_ONCE(vmscope_nlisteners);
+	st->listeners = hweight_long(READ_ONCE(vmscope_listener_bits));
 	st->ring_size = vmscope_ring_mask + 1;
 	st->bytes = vmscope_ring_bytes;
 }
